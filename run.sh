@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# faceobf's one entry point for set-up and routine jobs. The first call builds .venv from
+# the pinned requirements.txt; later calls reuse it (it is rebuilt when requirements.txt or
+# pyproject.toml change).
+#
+#   ./run.sh demo               the main job on the embedded sample photos -> reports/demo/
+#   ./run.sh test               the whole test suite (what CI runs)
+#   ./run.sh report DATA_ROOT   regenerate reports/ from a CelebA folder with papermill
+#   ./run.sh faceobf ARGS...    the command line tool inside the venv (e.g. prepare --help)
+#   ./run.sh readme             rewrite README.md from nbs/index.ipynb
+#   ./run.sh venv               only build the virtualenv
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=${FACEOBF_VENV:-.venv}
+STAMP="$VENV/.faceobf-installed"
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+find_python() {
+  for c in python3.11 python3 python; do
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' 2>/dev/null; then
+      echo "$c"; return 0
+    fi
+  done
+  return 1
+}
+
+make_venv() {
+  local py; py=$(find_python) || die "Python 3.11 or newer is needed (none found on PATH)."
+  if ! "$py" -m venv "$VENV" 2>/dev/null; then
+    rm -rf "$VENV"
+    # Debian ships venv/ensurepip separately; install it when we may, else say how.
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "run.sh: installing python3-venv with apt-get" >&2
+      apt-get update -qq && apt-get install -y -qq "python3-venv" >/dev/null
+      "$py" -m venv "$VENV" || die "could not create $VENV with $py"
+    else
+      die "$py cannot create a virtualenv: install it with 'sudo apt-get install python3-venv' and run again."
+    fi
+  fi
+}
+
+venv() {
+  if [ -f "$STAMP" ] && [ "$STAMP" -nt requirements.txt ] && [ "$STAMP" -nt pyproject.toml ]; then return 0; fi
+  [ -x "$VENV/bin/python" ] || make_venv
+  echo "run.sh: installing pinned requirements into $VENV (first run takes a few minutes)" >&2
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -r requirements.txt
+  "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
+  touch "$STAMP"
+}
+
+cmd=${1:-help}; [ $# -gt 0 ] && shift
+case "$cmd" in
+  venv) venv ;;
+  demo) venv; "$VENV/bin/faceobf" demo --out reports/demo "$@" ;;
+  test)
+    venv
+    export PATH="$PWD/$VENV/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2
+    echo "== notebooks (nbdev-test) =="
+    nbdev-test --n-workers 2 --timing
+    echo "== package and repository (pytest) =="
+    python -m pytest -q "$@"
+    ;;
+  report)
+    venv
+    [ $# -ge 1 ] || { "$VENV/bin/python" -m faceobf._report --help; exit 2; }
+    "$VENV/bin/python" -m faceobf._report "$@"
+    ;;
+  faceobf) venv; "$VENV/bin/faceobf" "$@" ;;
+  readme) venv; "$VENV/bin/python" -m faceobf._readme ;;
+  help|-h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$cmd' (try ./run.sh help)" ;;
+esac
