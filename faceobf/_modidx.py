@@ -25,4 +25,11 @@ d = { 'settings': { 'branch': 'main',
                                    'faceobf.landmarks.show_faces': ('landmarks.html#show_faces', 'faceobf/landmarks.py'),
                                    'faceobf.landmarks.similarity_transform': ( 'landmarks.html#similarity_transform',
                                                                                'faceobf/landmarks.py'),
-                                   'faceobf.landmarks.transform_points': ('landmarks.html#transform_points', 'faceobf/landmarks.py')}}}
+                                   'faceobf.landmarks.transform_points': ('landmarks.html#transform_points', 'faceobf/landmarks.py')},
+            'faceobf.masking': { 'faceobf.masking.FaceEllipse': ('masking.html#faceellipse', 'faceobf/masking.py'),
+                                 'faceobf.masking._rotation': ('masking.html#_rotation', 'faceobf/masking.py'),
+                                 'faceobf.masking.ellipse_mask': ('masking.html#ellipse_mask', 'faceobf/masking.py'),
+                                 'faceobf.masking.eye_line_angle': ('masking.html#eye_line_angle', 'faceobf/masking.py'),
+                                 'faceobf.masking.face_ellipse': ('masking.html#face_ellipse', 'faceobf/masking.py'),
+                                 'faceobf.masking.inside_ellipse': ('masking.html#inside_ellipse', 'faceobf/masking.py'),
+                                 'faceobf.masking.mask_face': ('masking.html#mask_face', 'faceobf/masking.py')}}}
