@@ -41,13 +41,15 @@ make_venv() {
 }
 
 venv() {
-  if [ -f "$STAMP" ] && [ "$STAMP" -nt requirements.txt ] && [ "$STAMP" -nt pyproject.toml ]; then return 0; fi
+  # the stamp holds a hash of what was installed; the venv is refreshed when that changes
+  local want; want=$(cat requirements.txt pyproject.toml | cksum)
+  if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && [ -x "$VENV/bin/faceobf" ]; then return 0; fi
   [ -x "$VENV/bin/python" ] || make_venv
   echo "run.sh: installing pinned requirements into $VENV (first run takes a few minutes)" >&2
   "$VENV/bin/python" -m pip install -q --upgrade pip
   "$VENV/bin/python" -m pip install -q -r requirements.txt
   "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
-  touch "$STAMP"
+  echo "$want" > "$STAMP"
 }
 
 cmd=${1:-help}; [ $# -gt 0 ] && shift
@@ -64,11 +66,22 @@ case "$cmd" in
     ;;
   report)
     venv
-    [ $# -ge 1 ] || { "$VENV/bin/python" -m faceobf._report --help; exit 2; }
-    "$VENV/bin/python" -m faceobf._report "$@"
+    data=${1:-}
+    if [ -z "$data" ] || [ ! -d "$data" ]; then
+      echo "run.sh report: give the folder that holds the CelebA data sets (e.g. ../shared/data);" >&2
+      echo "  ${data:+'$data' is not a folder. }See data/README.md for how to obtain CelebA." >&2
+      exit 2
+    fi
+    data=$(cd "$data" && pwd)
+    export TF_CPP_MIN_LOG_LEVEL=2
+    mkdir -p reports/stage1
+    # papermill runs every cell, the slow ones included, and keeps the executed notebook.
+    (cd nbs && "../$VENV/bin/papermill" --cwd . 03_dataset.ipynb ../reports/stage1/03_dataset.ipynb \
+        -p data_root "$data" -p report_dir ../reports/stage1 -p workers "${WORKERS:-2}")
+    echo "reports written: reports/stage1/"
     ;;
   faceobf) venv; "$VENV/bin/faceobf" "$@" ;;
-  readme) venv; "$VENV/bin/python" -m faceobf._readme ;;
+  readme) venv; "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README ;;
   help|-h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$cmd' (try ./run.sh help)" ;;
 esac

@@ -1,0 +1,84 @@
+"End-to-end tests of the `faceobf` command, as a user runs it."
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import BIN, DEV_DATA, run
+
+FACEOBF = BIN/'faceobf'
+
+
+def test_help_lists_the_subcommands():
+    res = run(FACEOBF, '--help', check=True)
+    assert 'demo' in res.stdout and 'prepare' in res.stdout and 'non-commercial' in res.stdout
+    res = run(FACEOBF, 'prepare', '--help', check=True)
+    for option in ('--out', '--size', '--fraction', '--splits', '--workers', '--limit', 'resumes'):
+        assert option in res.stdout, option
+    assert run(FACEOBF).returncode == 2  # no subcommand: usage, not a crash
+
+
+def test_prepare_builds_resumes_and_protects_a_cache(mini_celeba, tmp_path):
+    out = tmp_path/'cache'
+    res = run(FACEOBF, 'prepare', mini_celeba, '--out', out, '--workers', '2', '--quiet', check=True)
+    assert '4 of 5 listed images present' in res.stdout
+    assert '2 faces kept (train 1, val 0, test 1); 2 dropped (no face detected: 1, unreadable: 1)' in res.stdout
+    from faceobf.dataset import Stage1Cache
+    cache = Stage1Cache(out)
+    assert cache.arrays['crops'].shape == (2, 128, 64, 3)
+    assert list(cache.arrays['identity']) == [1, 2]
+    # a second run finds every shard done
+    again = run(FACEOBF, 'prepare', mini_celeba, '--out', out, '--quiet', check=True)
+    assert '0 image(s) processed' in again.stdout
+    # other options into the same folder: refused, cache untouched
+    manifest = (out/'manifest.json').read_text()
+    clash = run(FACEOBF, 'prepare', mini_celeba, '--out', out, '--size', '64x64', '--quiet')
+    assert clash.returncode == 1
+    assert 'other images or options' in clash.stderr and 'Traceback' not in clash.stderr
+    assert (out/'manifest.json').read_text() == manifest
+
+
+def test_prepare_selects_splits_fraction_and_limit(mini_celeba, tmp_path):
+    res = run(FACEOBF, 'prepare', mini_celeba, '--out', tmp_path/'c', '--splits', 'train', '--fraction', '0.5',
+              '--workers', '1', '--quiet', check=True)
+    assert 'selected 1 image(s)' in res.stdout and '1 faces kept (train 1, val 0, test 0)' in res.stdout
+    res = run(FACEOBF, 'prepare', mini_celeba, '--out', tmp_path/'d', '--splits', 'val', '--quiet')
+    assert res.returncode == 0 and '0 faces kept' in res.stdout  # the val images are the faceless and the corrupt one
+
+
+@pytest.mark.parametrize('damage, message', [
+    (lambda p: p.write_bytes(p.read_bytes()[:-300]), 'list_attr_celeba.txt'),
+    (lambda p: p.unlink(), 'annotation file missing'),
+])
+def test_prepare_reports_bad_annotations_without_traceback(mini_celeba, tmp_path, damage, message):
+    import shutil
+    root = tmp_path/'celeba'; shutil.copytree(mini_celeba, root)
+    damage(root/'list_attr_celeba.txt')
+    res = run(FACEOBF, 'prepare', root, '--out', tmp_path/'cache', '--quiet')
+    assert res.returncode == 1
+    assert res.stderr.startswith('faceobf prepare: error:') and message in res.stderr
+    assert 'Traceback' not in res.stderr
+    assert not (tmp_path/'cache').exists()
+
+
+def test_prepare_on_a_missing_folder(tmp_path):
+    res = run(FACEOBF, 'prepare', tmp_path/'nowhere', '--out', tmp_path/'cache')
+    assert res.returncode == 1 and 'no such folder' in res.stderr and 'data/README.md' in res.stderr
+
+
+def test_demo_writes_the_figure(tmp_path):
+    res = run(FACEOBF, 'demo', '--out', tmp_path, check=True)
+    assert 'astronaut: face 0' in res.stdout and 'grace_hopper: face 0' in res.stdout
+    png = tmp_path/'stage1_demo.png'
+    assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and png.stat().st_size > 50_000
+
+
+@pytest.mark.skipif(not (DEV_DATA/'celeba-6k').is_dir(), reason='development data not present')
+def test_prepare_on_real_celeba_images(tmp_path):
+    res = run(FACEOBF, 'prepare', DEV_DATA/'celeba-6k', '--out', tmp_path/'c', '--splits', 'test', '--limit', '40',
+              '--quiet', check=True)
+    assert '6,000 of 202,599 listed images present' in res.stdout
+    m = json.loads((tmp_path/'c'/'manifest.json').read_text())
+    assert m['kept'] + m['dropped'] == 40 and m['kept'] >= 36  # dlib finds a face in ~97% of CelebA's aligned images
+    assert m['kept_per_split'] == {'train': 0, 'val': 0, 'test': m['kept']}
