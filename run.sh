@@ -74,11 +74,14 @@ case "$cmd" in
     fi
     data=$(cd "$data" && pwd)
     export TF_CPP_MIN_LOG_LEVEL=2
-    mkdir -p reports/stage1
-    # papermill runs every cell, the slow ones included, and keeps the executed notebook.
-    (cd nbs && "../$VENV/bin/papermill" --cwd . 03_dataset.ipynb ../reports/stage1/03_dataset.ipynb \
-        -p data_root "$data" -p report_dir ../reports/stage1 -p workers "${WORKERS:-2}")
-    echo "reports written: reports/stage1/"
+    # papermill runs every cell, the slow ones included, and keeps each executed notebook beside
+    # its tables. Stage-1 caches and trained models go to data/ (ignored by git) and are reused.
+    pm() { local nb=$1 dir=$2; shift 2; mkdir -p "reports/$dir"
+      (cd nbs && "../$VENV/bin/papermill" --cwd . --log-level WARNING "$nb.ipynb" "../reports/$dir/$nb.ipynb" \
+         -p report_dir "../reports/$dir" "$@") || exit 1; echo "reports/$dir/ written"; }
+    pm 03_dataset stage1 -p data_root "$data" -p workers "${WORKERS:-2}"
+    pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir ../data/models/fac-small
+    pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir ../data/models/recon-small
     ;;
   faceobf) venv; "$VENV/bin/faceobf" "$@" ;;
   readme) venv; "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README ;;

@@ -82,3 +82,24 @@ def test_prepare_on_real_celeba_images(tmp_path):
     m = json.loads((tmp_path/'c'/'manifest.json').read_text())
     assert m['kept'] + m['dropped'] == 40 and m['kept'] >= 36  # dlib finds a face in ~97% of CelebA's aligned images
     assert m['kept_per_split'] == {'train': 0, 'val': 0, 'test': m['kept']}
+
+
+def test_train_fac_needs_a_validation_split(mini_celeba, tmp_path):
+    run(FACEOBF, 'prepare', mini_celeba, '--out', tmp_path/'c', '--quiet', check=True)
+    res = run(FACEOBF, 'train-fac', tmp_path/'c', '--out', tmp_path/'m')
+    assert res.returncode == 1 and 'no val images' in res.stderr and 'Traceback' not in res.stderr
+    res = run(FACEOBF, 'train-fac', tmp_path/'missing', '--out', tmp_path/'m')
+    assert res.returncode == 1 and 'no manifest.json' in res.stderr
+
+
+@pytest.mark.skipif(not (DEV_DATA/'celeba-6k').is_dir(), reason='development data not present')
+def test_train_fac_on_real_celeba_images(tmp_path):
+    run(FACEOBF, 'prepare', DEV_DATA/'celeba-6k', '--out', tmp_path/'c', '--splits', 'train,val,test', '--fraction', '0.02',
+        '--quiet', check=True)
+    res = run(FACEOBF, 'train-fac', tmp_path/'c', '--out', tmp_path/'m', '--epochs', '2', '--batch-size', '16', '--quiet', check=True)
+    assert 'test: average attribute accuracy' in res.stdout
+    card = json.loads((tmp_path/'m'/'fac.json').read_text())
+    assert card['preset']['name'] == 'small' and card['epochs'] == 2 and 0.3 < card['test_attr_acc'] <= 1
+    assert card['environment']['backend'] == 'tensorflow'
+    again = run(FACEOBF, 'train-fac', tmp_path/'c', '--out', tmp_path/'m', '--epochs', '2')
+    assert again.returncode == 1 and 'finished model' in again.stderr  # never overwritten silently
