@@ -7,6 +7,7 @@
 #   ./run.sh test               the whole test suite (what CI runs)
 #   ./run.sh report DATA_ROOT   regenerate reports/ from a CelebA folder with papermill
 #   ./run.sh faceobf ARGS...    the command line tool inside the venv (e.g. prepare --help)
+#   ./run.sh models DATA_ROOT   retrain the shipped default models from CelebA data sets
 #   ./run.sh readme             rewrite README.md from nbs/index.ipynb
 #   ./run.sh venv               only build the virtualenv
 set -euo pipefail
@@ -83,8 +84,20 @@ case "$cmd" in
     pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir ../data/models/fac-small
     pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir ../data/models/recon-small
     ;;
+  models)
+    # Retrain the shipped default models (small presets) from a folder of CelebA data sets and copy
+    # them, without optimizer state, into faceobf/models/.
+    venv
+    data=${1:-}
+    [ -n "$data" ] && [ -d "$data" ] || { echo "run.sh models: give the folder that holds celeba-6k/ and celeba-10k-89px/ (CelebA format); see data/README.md" >&2; exit 2; }
+    f="$VENV/bin/faceobf"
+    for set in celeba-6k celeba-10k-89px; do "$f" prepare "$data/$set" --out "data/cache/$set" --quiet; done
+    "$f" train-fac data/cache/celeba-6k data/cache/celeba-10k-89px --out data/models/fac-small --preset small --overwrite --quiet
+    "$f" train-recon data/cache/celeba-6k --out data/models/recon-small --preset small --overwrite --quiet
+    "$VENV/bin/python" -c 'from faceobf.generation import ship_model as s; s("data/models/fac-small/fac.keras", "faceobf/models/fac.keras"); s("data/models/recon-small/recon.keras", "faceobf/models/recon.keras")'
+    ls -la faceobf/models ;;
   faceobf) venv; "$VENV/bin/faceobf" "$@" ;;
   readme) venv; "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README ;;
-  help|-h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+  help|-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$cmd' (try ./run.sh help)" ;;
 esac

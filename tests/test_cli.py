@@ -103,3 +103,13 @@ def test_train_fac_on_real_celeba_images(tmp_path):
     assert card['environment']['backend'] == 'tensorflow'
     again = run(FACEOBF, 'train-fac', tmp_path/'c', '--out', tmp_path/'m', '--epochs', '2')
     assert again.returncode == 1 and 'finished model' in again.stderr  # never overwritten silently
+
+
+@pytest.mark.skipif(not (DEV_DATA/'celeba-6k').is_dir(), reason='development data not present')
+def test_train_recon_on_real_celeba_images(tmp_path):
+    run(FACEOBF, 'prepare', DEV_DATA/'celeba-6k', '--out', tmp_path/'c', '--fraction', '0.01', '--quiet', check=True)
+    res = run(FACEOBF, 'train-recon', tmp_path/'c', '--out', tmp_path/'m', '--epochs', '1', '--batch-size', '8', '--quiet', check=True)
+    assert 'test: SSIM' in res.stdout
+    card = json.loads((tmp_path/'m'/'recon.json').read_text())
+    assert card['kind'] == 'reconstruction network' and card['preset']['name'] == 'small' and 0 < card['test_ssim'] < 1
+    assert (tmp_path/'m'/'recon.keras').stat().st_size > 100_000

@@ -1,0 +1,78 @@
+"End-to-end tests of `faceobf obfuscate` and `faceobf verify` on files, as a user runs them."
+import hashlib
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import BIN, run
+
+FACEOBF = BIN/'faceobf'
+
+
+@pytest.fixture()
+def album(tmp_path):
+    "A folder of photos as users have them: a phone JPEG with EXIF orientation and GPS, a PNG, no-face and broken files."
+    from faceobf.landmarks import sample_photos
+    photos = sample_photos()
+    d = tmp_path/'album'; (d/'trip').mkdir(parents=True)
+    exif = Image.Exif(); exif[0x0112] = 6; exif[0x8825] = {1: 'N', 2: (48.0, 51.0, 24.0)}
+    Image.fromarray(np.rot90(photos['astronaut'], 1)).save(d/'phone.jpg', exif=exif, quality=95)
+    Image.fromarray(photos['grace_hopper']).save(d/'trip'/'hopper.png')
+    Image.fromarray(np.full((300, 400, 3), 120, np.uint8)).save(d/'wall.jpg')
+    (d/'broken.jpg').write_bytes(b'\xff\xd8\xff\xe0 truncated')
+    return d
+
+
+def digest(path): return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_obfuscate_a_folder(album, tmp_path):
+    before = {p: digest(p) for p in album.rglob('*') if p.is_file()}
+    res = run(FACEOBF, 'obfuscate', album, '--report', tmp_path/'report.json', '--quiet')
+    assert res.returncode == 1  # one input failed ...
+    assert 'broken.jpg' in res.stderr and 'Traceback' not in res.stderr
+    assert '3 of 4 photo(s) done, 0 skipped:' in res.stdout and '0 fallback(s); 1 failed' in res.stdout
+    assert {p: digest(p) for p in before} == before  # ... and no input was touched
+    out = album/'phone_obfuscated.jpg'
+    with Image.open(out) as im:
+        assert im.size == (512, 512)  # upright: the EXIF rotation was applied
+        assert dict(im.getexif()) == {} and 'exif' not in im.info  # no orientation, no GPS
+    assert (album/'trip'/'hopper_obfuscated.png').is_file() and (album/'wall_obfuscated.jpg').is_file()
+    report = json.loads((tmp_path/'report.json').read_text())
+    by_name = {p['input'].split('/')[-1]: p for p in report['photos']}
+    assert report['policy']['flip'] == ['Pointy_Nose', 'Smiling', 'Young', 'Big_Nose']
+    assert by_name['wall.jpg']['faces'] == [] and by_name['broken.jpg']['status'] == 'failed'
+    assert len(by_name['hopper.png']['faces']) == 1 and len(by_name['phone.jpg']['faces']) >= 1
+    faces = [f for p in report['photos'] for f in p.get('faces', [])]
+    assert all(f['method'] == 'generative' and 'attributes_after' in f for f in faces)
+    # the face really changed, the rest of the photo did not
+    from faceobf.cli import load_photo
+    a, b = load_photo(album/'trip'/'hopper.png'), load_photo(album/'trip'/'hopper_obfuscated.png')
+    l, t, r, btm = by_name['hopper.png']['faces'][0]['box']
+    assert np.abs(a[t:btm, l:r].astype(int) - b[t:btm, l:r]).mean() > 10
+    assert (a[:40] == b[:40]).all()
+    # a second run skips what exists, and the outputs are not scanned as inputs
+    again = run(FACEOBF, 'obfuscate', album/'trip', '--quiet')
+    assert again.returncode == 0 and '1 skipped' in again.stdout and 'exists' in again.stderr
+
+
+def test_simple_methods_and_verify(album, tmp_path):
+    src = album/'trip'/'hopper.png'
+    for method in ('blur', 'pixelate', 'mask'):
+        res = run(FACEOBF, 'obfuscate', src, '-o', tmp_path/method, '--method', method, '--quiet', check=True)
+        assert '1 replaced' in res.stdout
+    res = run(FACEOBF, 'verify', src, tmp_path/'mask'/'hopper_obfuscated.png', check=True)
+    assert 'face 0' in res.stdout and 'protected' in res.stdout and '1 of 1 face(s) protected' in res.stdout
+    same = run(FACEOBF, 'verify', src, src, check=True)
+    assert 'NOT protected' in same.stdout and '0 of 1' in same.stdout
+
+
+def test_protected_attributes_need_consent(album, tmp_path):
+    res = run(FACEOBF, 'obfuscate', album/'wall.jpg', '-o', tmp_path, '--flip', 'Young,Male')
+    assert res.returncode == 1 and 'Male is protected' in res.stderr
+    res = run(FACEOBF, 'obfuscate', album/'wall.jpg', '-o', tmp_path, '--flip', 'Young,Male', '--allow-protected', '--quiet')
+    assert res.returncode == 0 and 'no face was found' in res.stdout
+    res = run(FACEOBF, 'obfuscate', tmp_path/'nothing*.jpg')
+    assert res.returncode == 1 and 'no such file, folder or matching pattern' in res.stderr
