@@ -83,6 +83,7 @@ case "$cmd" in
     pm 03_dataset stage1 -p data_root "$data" -p workers "${WORKERS:-2}"
     pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir ../data/models/fac-small
     pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir ../data/models/recon-small
+    pm 05_generation generation -p data_root "$data"
     ;;
   models)
     # Retrain the shipped default models (small presets) from a folder of CelebA data sets and copy
