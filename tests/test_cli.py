@@ -67,11 +67,13 @@ def test_prepare_on_a_missing_folder(tmp_path):
     assert res.returncode == 1 and 'no such folder' in res.stderr and 'data/README.md' in res.stderr
 
 
-def test_demo_writes_the_figure(tmp_path):
+def test_demo_obfuscates_the_sample_photos(tmp_path):
     res = run(FACEOBF, 'demo', '--out', tmp_path, check=True)
-    assert 'astronaut: face 0' in res.stdout and 'grace_hopper: face 0' in res.stdout
-    png = tmp_path/'stage1_demo.png'
-    assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and png.stat().st_size > 50_000
+    for name in ('astronaut', 'grace_hopper'):
+        assert f'{name}: face 0' in res.stdout and 'generative flipped Big_Nose, Pointy_Nose, Smiling, Young' in res.stdout
+        assert (tmp_path/f'{name}_obfuscated.png').is_file()
+    for png in (tmp_path/'stage1_demo.png', tmp_path/'before_after.png'):
+        assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and png.stat().st_size > 50_000
 
 
 @pytest.mark.skipif(not (DEV_DATA/'celeba-6k').is_dir(), reason='development data not present')
