@@ -99,6 +99,6 @@ case "$cmd" in
     ls -la faceobf/models ;;
   faceobf) venv; "$VENV/bin/faceobf" "$@" ;;
   readme) venv; "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README ;;
-  help|-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+  help|-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
   *) die "unknown command '$cmd' (try ./run.sh help)" ;;
 esac
