@@ -168,7 +168,7 @@ def ship_model(src, dest) -> Path:
 
 METHODS = {'generative': generative_content, 'blur': blur_content, 'pixelate': pixelate_content, 'mask': mask_content}
 
-# %% ../nbs/05_generation.ipynb #d49e6a79
+# %% ../nbs/05_generation.ipynb #60438648
 class Obfuscator:
     "Obfuscate every face of a photo with one method (`generative`, `blur`, `pixelate` or `mask`)."
     def __init__(self, method:str='generative', policy='paper', models:FaceModels=None, detector:str='hog',
@@ -184,12 +184,12 @@ class Obfuscator:
         up = auto_upsample(photo.shape, min_side=480, max_upsample=2) if self.upsample is None else self.upsample
         return detect_faces(photo, self.detector, up, self.min_score)
 
-    def __call__(self, photo) -> tuple:
+    def __call__(self, photo, faces:list=None) -> tuple:
         "`(new photo, report)`: one report entry per face (box, score, method used, attributes, fallback reason)."
         photo = as_rgb_uint8(photo)
         out, report = photo.copy(), []
         size = self.models.crop_size if self.models is not None else (128, 64)
-        for k, face in enumerate(self.find_faces(photo)):
+        for k, face in enumerate(self.find_faces(photo) if faces is None else faces):
             entry = dict(face=k, box=[int(v) for v in face.box], score=round(float(face.score), 3), method=self.method)
             hard, soft = obfuscation_region(photo.shape, face)
             info = {}
