@@ -5,7 +5,10 @@
 #
 #   ./run.sh demo               the main job on the embedded sample photos -> reports/demo/
 #   ./run.sh test               the whole test suite (what CI runs)
-#   ./run.sh report DATA_ROOT   regenerate reports/ from a CelebA folder with papermill
+#   ./run.sh report DATA_ROOT [--preset small|paper] [--epochs N] [--draws N] [--photos N]
+#                 [--seed N] [--out DIR]
+#                               regenerate reports/ from a CelebA folder: every report notebook
+#                               run by papermill (defaults: small presets, 5 draws)
 #   ./run.sh faceobf ARGS...    the command line tool inside the venv (e.g. prepare --help)
 #   ./run.sh models DATA_ROOT   retrain the shipped default models from CelebA data sets
 #   ./run.sh readme             rewrite README.md from nbs/index.ipynb
@@ -67,23 +70,58 @@ case "$cmd" in
     ;;
   report)
     venv
-    data=${1:-}
-    if [ -z "$data" ] || [ ! -d "$data" ]; then
-      echo "run.sh report: give the folder that holds the CelebA data sets (e.g. ../shared/data);" >&2
+    data=${1:-}; [ $# -gt 0 ] && shift
+    if [ -z "$data" ] || [ ! -d "$data" ] || [ "${data#-}" != "$data" ]; then
+      echo "run.sh report: give the folder that holds the CelebA data sets (e.g. ../shared/data) first;" >&2
       echo "  ${data:+'$data' is not a folder. }See data/README.md for how to obtain CelebA." >&2
       exit 2
     fi
-    data=$(cd "$data" && pwd)
+    out=reports preset=small epochs= draws=5 photos= seed=0
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --out) out=$2; shift 2 ;;
+        --preset) preset=$2; shift 2 ;;
+        --epochs) epochs=$2; shift 2 ;;
+        --draws) draws=$2; shift 2 ;;
+        --photos) photos=$2; shift 2 ;;
+        --seed) seed=$2; shift 2 ;;
+        *) die "report: unknown option '$1' (see ./run.sh help)" ;;
+      esac
+    done
+    case "$preset" in small|paper) ;; *) die "report: --preset is small or paper, not '$preset'" ;; esac
+    data=$(cd "$data" && pwd); mkdir -p "$out"; out=$(cd "$out" && pwd)
     export TF_CPP_MIN_LOG_LEVEL=2
+    ep=(); rep=(); [ -n "$epochs" ] && ep=(-p epochs "$epochs") && rep=(-p recognizer_epochs "$epochs")
+    ph5=(); ph7=(); [ -n "$photos" ] && ph5=(-p eval_photos "$photos") && ph7=(-p wild_photos "$photos")
+    # The small presets are what the package ships, so reports evaluate the shipped models; with
+    # --preset paper the models trained here are gathered in data/models/paper and evaluated.
+    models=(); [ "$preset" = paper ] && models=(-p models_dir ../data/models/paper)
     # papermill runs every cell, the slow ones included, and keeps each executed notebook beside
     # its tables. Stage-1 caches and trained models go to data/ (ignored by git) and are reused.
-    pm() { local nb=$1 dir=$2; shift 2; mkdir -p "reports/$dir"
-      (cd nbs && "../$VENV/bin/papermill" --cwd . --log-level WARNING "$nb.ipynb" "../reports/$dir/$nb.ipynb" \
-         -p report_dir "../reports/$dir" "$@") || exit 1; echo "reports/$dir/ written"; }
+    pm() { local nb=$1 dir=$2; shift 2; mkdir -p "$out/$dir"; local t=$SECONDS
+      (cd nbs && "../$VENV/bin/papermill" --cwd . --log-level WARNING "$nb.ipynb" "$out/$dir/$nb.ipynb" \
+         -p report_dir "$out/$dir" "$@") || exit 1; echo "$out/$dir/ written ($((SECONDS - t)) s)"; }
     pm 03_dataset stage1 -p data_root "$data" -p workers "${WORKERS:-2}"
-    pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir ../data/models/fac-small
-    pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir ../data/models/recon-small
-    pm 05_generation generation -p data_root "$data"
+    pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir "../data/models/fac-$preset" -p preset_name "$preset" "${ep[@]}"
+    pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir "../data/models/recon-$preset" -p preset_name "$preset" "${ep[@]}"
+    if [ "$preset" = paper ]; then mkdir -p data/models/paper
+      cp data/models/fac-paper/fac.keras data/models/fac-paper/fac.json data/models/recon-paper/recon.keras data/models/recon-paper/recon.json data/models/paper/; fi
+    pm 05_generation generation -p data_root "$data" "${ph5[@]}" "${models[@]}"
+    pm 06_recognizer recognizer -p cache_root ../data/cache -p preset_name "$preset" -p seed "$seed" "${ep[@]}"
+    pm 07_evaluation evaluation -p data_root "$data" -p cache_root ../data/cache -p recognizer "$preset" -p draws "$draws" \
+       -p seed "$seed" "${ph7[@]}" "${rep[@]}" "${models[@]}"
+    "$VENV/bin/python" - "$out" "$data" "$preset" "${epochs:-preset}" "$draws" "${photos:-default}" "$seed" <<'PY'
+import json, sys, glob, os
+from faceobf.attributes import environment
+out, data, preset, epochs, draws, photos, seed = sys.argv[1:]
+secs = {os.path.relpath(p, out): json.load(open(p))['metadata']['papermill']['duration'] for p in sorted(glob.glob(f'{out}/*/0*.ipynb'))}
+run = dict(command=f'./run.sh report {data} --preset {preset} --draws {draws} --seed {seed}' + ('' if epochs == 'preset' else f' --epochs {epochs}')
+                   + ('' if photos == 'default' else f' --photos {photos}'),
+           parameters=dict(data=data, preset=preset, epochs=epochs, draws=int(draws), photos=photos, seed=int(seed)),
+           notebook_seconds={k: round(v, 1) for k, v in secs.items()}, environment=environment())
+json.dump(run, open(f'{out}/run.json', 'w'), indent=1)
+print(f'{out}/run.json written; notebooks took', {k: round(v) for k, v in secs.items()}, 's')
+PY
     ;;
   models)
     # Retrain the shipped default models (small presets) from a folder of CelebA data sets and copy

@@ -51,7 +51,7 @@ def evaluation_methods(models) -> dict:
            'faceobf paper': Obfuscator('generative', 'paper', models), 'faceobf all': Obfuscator('generative', 'all', models)}
     return {'original': lambda photo, faces: (as_rgb_uint8(photo), []), **obs}
 
-# %% ../nbs/07_evaluation.ipynb #a9eb4a50
+# %% ../nbs/07_evaluation.ipynb #ac162a4c
 def evaluate_photo(photo, methods:dict, crop_size=(128, 64), attack:bool=True) -> dict:
     "Per method: the subject's crop, SSIM inside/outside its ellipse, and the attacker's view; None without a face."
     photo = as_rgb_uint8(photo)
@@ -64,24 +64,25 @@ def evaluate_photo(photo, methods:dict, crop_size=(128, 64), attack:bool=True) -
         new, report = method(photo, faces)
         entry = dict(crop=align_face(new, subject, crop_size).crop,
                      ssim_inside=region_ssim(photo, new, inside), ssim_outside=region_ssim(photo, new, ~inside))
-        if attack: entry['embedding'] = embed_face_near(new, subject.box)
+        if attack: entry.update(embedding=embed_face_near(new, subject.box), embedding_known=face_embedding(new, subject))
         subject_report = [r for r in report if tuple(r['box']) == out['box']]
         if subject_report and 'fallback' in subject_report[0]: entry['fallback'] = subject_report[0]['fallback']
         out['methods'][name] = entry
     return out
 
-# %% ../nbs/07_evaluation.ipynb #2e25aad4
+# %% ../nbs/07_evaluation.ipynb #f18031a9
 def _progress(it, total, desc, show):
     if not show: return it
     from tqdm.auto import tqdm
-    return tqdm(it, total=total, desc=desc, leave=False)
+    return tqdm(it, total=total, desc=desc, leave=False, mininterval=2.0)
 
 def evaluate_photos(paths, identities, methods:dict, crop_size=(128, 64), attack=True, progress:bool=True) -> dict:
     "`evaluate_photo` over image files; `attack` may be a bool per photo. Arrays per method, and the skipped files."
     from faceobf.landmarks import read_image, ImageReadError
     attack = np.broadcast_to(np.asarray(attack, bool), (len(paths),))
     kept, skipped = [], []
-    per = {name: dict(crop=[], ssim_inside=[], ssim_outside=[], detected=[], embedding=[], fallbacks=0) for name in methods}
+    per = {name: dict(crop=[], ssim_inside=[], ssim_outside=[], detected=[], embedding=[], embedding_known=[], fallbacks=0)
+           for name in methods}
     for i, path in enumerate(_progress(paths, len(paths), 'photos', progress)):
         try: res = evaluate_photo(read_image(path), methods, crop_size, bool(attack[i]))
         except (OSError, ImageReadError) as e: skipped.append((str(path), f'unreadable: {e}')); continue
@@ -90,9 +91,10 @@ def evaluate_photos(paths, identities, methods:dict, crop_size=(128, 64), attack
         for name, m in res['methods'].items():
             d = per[name]
             for key in ('crop', 'ssim_inside', 'ssim_outside'): d[key].append(m[key])
-            emb = m.get('embedding')
+            emb, known = m.get('embedding'), m.get('embedding_known')
             d['detected'].append(emb is not None if attack[i] else np.nan)
             d['embedding'].append(emb if emb is not None else np.full(128, np.nan, np.float32))
+            d['embedding_known'].append(known if known is not None else np.full(128, np.nan, np.float32))
             d['fallbacks'] += 'fallback' in m
     kept = np.array(kept, int)
     arrays = {name: {k: (np.array(v) if k != 'fallbacks' else v) for k, v in d.items()} for name, d in per.items()}
@@ -111,16 +113,18 @@ def build_gallery(paths, identities, progress:bool=True) -> tuple:
         embs.append(face_embedding(photo, face)); ids.append(ident)
     return Gallery(embs, ids), skipped
 
-# %% ../nbs/07_evaluation.ipynb #e9c79582
+# %% ../nbs/07_evaluation.ipynb #76524256
 def attacker_rows(run:dict, gallery:Gallery, data:str) -> list:
     "One row per method: detection, rank-1 identification, match at 0.6, SSIM outside and inside the face ellipse."
     rows, att = [], run['attacked'].astype(bool)
     for name, m in run['methods'].items():
-        results = [gallery.attack(None if np.isnan(e).any() else e, ident)
-                   for e, ident in zip(m['embedding'][att], run['identity'][att])]
-        pct = lambda key: f"{100 * np.mean([r[key] for r in results]):.1f}%"
-        rows.append({'data': data, 'method': name, 'probes': int(att.sum()), 'detected': pct('detected'),
-                     'rank-1 identified': pct('rank1'), 'matched at 0.6': pct('matched'),
+        attack = lambda key: [gallery.attack(None if np.isnan(e).any() else e, ident)
+                              for e, ident in zip(m[key][att], run['identity'][att])]
+        found, known = attack('embedding'), attack('embedding_known')
+        pct = lambda results, key: f"{100 * np.mean([r[key] for r in results]):.1f}%"
+        rows.append({'data': data, 'method': name, 'probes': int(att.sum()), 'detected': pct(found, 'detected'),
+                     'rank-1 identified': pct(found, 'rank1'), 'matched at 0.6': pct(found, 'matched'),
+                     'rank-1, known place': pct(known, 'rank1'), 'matched, known place': pct(known, 'matched'),
                      'SSIM outside face': f"{np.nanmean(m['ssim_outside']):.3f}", 'SSIM of face': f"{np.nanmean(m['ssim_inside']):.3f}",
                      'fallbacks': m['fallbacks']})
     return rows
@@ -169,7 +173,7 @@ def attribute_control(fac, original_crops, obfuscated_crops, policy) -> list:
                  present_before=float(before[:, i].mean()), present_after=float(after[:, i].mean()))
             for i, name in enumerate(ATTRIBUTE_NAMES)]
 
-# %% ../nbs/07_evaluation.ipynb #cd8d40aa
+# %% ../nbs/07_evaluation.ipynb #d7482aa0
 def example_grid(photos:list, methods:dict, zoom:float=0.6):
     "Rows = photos (zoomed on their largest face), columns = methods."
     import matplotlib.pyplot as plt
@@ -192,12 +196,16 @@ def reid_vs_detection(rows:list):
     fig, ax = plt.subplots(figsize=(5.2, 4.4))
     pct = lambda s: float(s.rstrip('%'))
     sets = list(dict.fromkeys(r['data'] for r in rows))
-    for k, (data, marker) in enumerate(zip(sets, 'os^D')):
-        for j, r in enumerate(r for r in rows if r['data'] == data):
-            ax.scatter(pct(r['detected']), pct(r['rank-1 identified']), marker=marker, s=60, color=f'C{j}',
-                       label=r['method'] if k == 0 else None, edgecolor='k', linewidth=0.5)
+    methods = list(dict.fromkeys(r['method'] for r in rows))
+    for data, marker in zip(sets, 'os^D'):
+        for r in (r for r in rows if r['data'] == data):
+            ax.scatter(pct(r['detected']), pct(r['rank-1 identified']), marker=marker, s=60,
+                       color=f'C{methods.index(r["method"])}', edgecolor='k', linewidth=0.5)
     ax.plot([0, 100], [0, 100], ':', color='grey', lw=1)
     ax.set(xlim=(-3, 103), ylim=(-3, 103), xlabel='face still detected (%)', ylabel='rank-1 identified against clean gallery (%)')
-    ax.legend(fontsize=7, loc='upper left', title=' / '.join(f'{m} {d}' for d, m in zip(sets, 'os^D')), title_fontsize=7)
+    from matplotlib.lines import Line2D
+    handles = ([Line2D([], [], ls='', marker='o', color=f'C{j}', label=m) for j, m in enumerate(methods)] +
+               [Line2D([], [], ls='', marker=mk, color='w', markeredgecolor='k', label=d) for d, mk in zip(sets, 'os^D')])
+    ax.legend(handles=handles, fontsize=7, loc='upper left')
     fig.tight_layout()
     return fig

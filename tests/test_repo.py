@@ -66,3 +66,28 @@ def test_no_celeba_images_are_tracked():
     if not files: pytest.skip('not a git checkout')
     assert not [f for f in files if re.search(r'(^|/)\d{6}\.(jpg|png)$', f)]
     assert [f for f in files if f.startswith('data/')] == ['data/README.md']
+
+
+@pytest.mark.parametrize('args, message', [
+    ((), 'give the folder that holds the CelebA data sets'),
+    (('no/such/folder',), "'no/such/folder' is not a folder"),
+    (('--preset', 'paper'), 'give the folder that holds the CelebA data sets'),
+])
+def test_report_without_data_says_how_to_get_celeba(args, message):
+    res = run(REPO/'run.sh', 'report', *args)
+    assert res.returncode == 2 and message in res.stderr and 'data/README.md' in res.stderr, res.stderr
+    assert 'Traceback' not in res.stderr + res.stdout
+
+
+def test_report_rejects_unknown_options(tmp_path):
+    res = run(REPO/'run.sh', 'report', tmp_path, '--preset', 'huge')
+    assert res.returncode != 0 and "--preset is small or paper, not 'huge'" in res.stderr
+    res = run(REPO/'run.sh', 'report', tmp_path, '--colour', 'red')
+    assert res.returncode != 0 and "unknown option '--colour'" in res.stderr
+
+
+@pytest.mark.parametrize('table', ['evaluation/table3.md', 'evaluation/methods.md', 'evaluation/attribute_control_summary.md'])
+def test_readme_tables_are_the_reports(table):
+    "The README quotes the regenerated report's tables; after `./run.sh report`, copy them into nbs/index.ipynb."
+    rows = [l for l in (REPO/'reports'/table).read_text().splitlines() if l.startswith('|')]
+    assert rows and '\n'.join(rows) in (REPO/'README.md').read_text(), f'README.md does not show reports/{table} as it is now'
