@@ -6,7 +6,7 @@
 #   ./run.sh demo               the main job on the embedded sample photos -> reports/demo/
 #   ./run.sh test               the whole test suite (what CI runs)
 #   ./run.sh report DATA_ROOT [--preset small|paper] [--epochs N] [--draws N] [--photos N]
-#                 [--seed N] [--out DIR]
+#                 [--seed N] [--out DIR] [--only 06,07]
 #                               regenerate reports/ from a CelebA folder: every report notebook
 #                               run by papermill (defaults: small presets, 5 draws)
 #   ./run.sh faceobf ARGS...    the command line tool inside the venv (e.g. prepare --help)
@@ -76,7 +76,7 @@ case "$cmd" in
       echo "  ${data:+'$data' is not a folder. }See data/README.md for how to obtain CelebA." >&2
       exit 2
     fi
-    out=reports preset=small epochs= draws=5 photos= seed=0
+    out=reports preset=small epochs= draws=5 photos= seed=0 only=
     while [ $# -gt 0 ]; do
       case "$1" in
         --out) out=$2; shift 2 ;;
@@ -85,6 +85,7 @@ case "$cmd" in
         --draws) draws=$2; shift 2 ;;
         --photos) photos=$2; shift 2 ;;
         --seed) seed=$2; shift 2 ;;
+        --only) only=,$2,; shift 2 ;;
         *) die "report: unknown option '$1' (see ./run.sh help)" ;;
       esac
     done
@@ -98,27 +99,30 @@ case "$cmd" in
     models=(); [ "$preset" = paper ] && models=(-p models_dir ../data/models/paper)
     # papermill runs every cell, the slow ones included, and keeps each executed notebook beside
     # its tables. Stage-1 caches and trained models go to data/ (ignored by git) and are reused.
-    pm() { local nb=$1 dir=$2; shift 2; mkdir -p "$out/$dir"; local t=$SECONDS
+    pm() { local nb=$1 dir=$2; shift 2
+      if [ -n "$only" ] && [ "${only#*,${nb%%_*},}" = "$only" ]; then echo "skipping $nb (--only)"; return 0; fi
+      mkdir -p "$out/$dir"; local t=$SECONDS
       (cd nbs && "../$VENV/bin/papermill" --cwd . --log-level WARNING "$nb.ipynb" "$out/$dir/$nb.ipynb" \
          -p report_dir "$out/$dir" "$@") || exit 1; echo "$out/$dir/ written ($((SECONDS - t)) s)"; }
     pm 03_dataset stage1 -p data_root "$data" -p workers "${WORKERS:-2}"
     pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir "../data/models/fac-$preset" -p preset_name "$preset" "${ep[@]}"
     pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir "../data/models/recon-$preset" -p preset_name "$preset" "${ep[@]}"
-    if [ "$preset" = paper ]; then mkdir -p data/models/paper
+    if [ "$preset" = paper ] && [ -f data/models/fac-paper/fac.keras ] && [ -f data/models/recon-paper/recon.keras ]; then mkdir -p data/models/paper
       cp data/models/fac-paper/fac.keras data/models/fac-paper/fac.json data/models/recon-paper/recon.keras data/models/recon-paper/recon.json data/models/paper/; fi
     pm 05_generation generation -p data_root "$data" "${ph5[@]}" "${models[@]}"
     pm 06_recognizer recognizer -p cache_root ../data/cache -p preset_name "$preset" -p seed "$seed" "${ep[@]}"
     pm 07_evaluation evaluation -p data_root "$data" -p cache_root ../data/cache -p recognizer "$preset" -p draws "$draws" \
        -p seed "$seed" "${ph7[@]}" "${rep[@]}" "${models[@]}"
-    "$VENV/bin/python" - "$out" "$data" "$preset" "${epochs:-preset}" "$draws" "${photos:-default}" "$seed" <<'PY'
+    "$VENV/bin/python" - "$out" "$data" "$preset" "${epochs:-preset}" "$draws" "${photos:-default}" "$seed" "$(echo "${only:-}" | sed 's/^,//; s/,$//')" <<'PY'
 import json, sys, glob, os
 from faceobf.attributes import environment
-out, data, preset, epochs, draws, photos, seed = sys.argv[1:]
+out, data, preset, epochs, draws, photos, seed, only = sys.argv[1:]
 secs = {os.path.relpath(p, out): json.load(open(p))['metadata']['papermill']['duration'] for p in sorted(glob.glob(f'{out}/*/0*.ipynb'))}
 run = dict(command=f'./run.sh report {data} --preset {preset} --draws {draws} --seed {seed}' + ('' if epochs == 'preset' else f' --epochs {epochs}')
-                   + ('' if photos == 'default' else f' --photos {photos}'),
+                   + ('' if photos == 'default' else f' --photos {photos}') + (f' --only {only}' if only else ''),
            parameters=dict(data=data, preset=preset, epochs=epochs, draws=int(draws), photos=photos, seed=int(seed)),
-           notebook_seconds={k: round(v, 1) for k, v in secs.items()}, environment=environment())
+           notebook_seconds={k: round(v, 1) for k, v in secs.items()}, environment=environment(),
+           note='notebook_seconds come from each executed notebook\'s papermill record; with --only, the others are from earlier runs')
 json.dump(run, open(f'{out}/run.json', 'w'), indent=1)
 print(f'{out}/run.json written; notebooks took', {k: round(v) for k, v in secs.items()}, 's')
 PY
