@@ -21,9 +21,9 @@ from .generation import Obfuscator, obfuscation_region, get_policy
 from .recognizer import Gallery, embed_face_near, face_embedding, identity_draw, identity_labels, train_recognizer, recognizer_accuracy
 
 # %% auto #0
-__all__ = ['METHOD_ORDER', 'ssim_map', 'region_ssim', 'evaluation_methods', 'evaluate_photo', 'evaluate_photos', 'build_gallery',
-           'attacker_rows', 'write_table', 'table3_draws', 'table3_rows', 'attribute_control', 'example_grid',
-           'reid_vs_detection']
+__all__ = ['METHOD_ORDER', 'ssim_map', 'region_ssim', 'evaluation_methods', 'largest_face', 'evaluate_photo', 'evaluate_photos',
+           'build_gallery', 'attacker_rows', 'write_table', 'table3_draws', 'table3_rows', 'attribute_control',
+           'example_grid', 'reid_vs_detection']
 
 # %% ../nbs/07_evaluation.ipynb #6cbec795
 def ssim_map(a, b, sigma:float=1.5) -> np.ndarray:
@@ -51,13 +51,17 @@ def evaluation_methods(models) -> dict:
            'faceobf paper': Obfuscator('generative', 'paper', models), 'faceobf all': Obfuscator('generative', 'all', models)}
     return {'original': lambda photo, faces: (as_rgb_uint8(photo), []), **obs}
 
-# %% ../nbs/07_evaluation.ipynb #ac162a4c
+# %% ../nbs/07_evaluation.ipynb #e3cd083e
+def largest_face(faces:list):
+    "The face with the largest box (the subject of a portrait), or None."
+    return max(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]), default=None)
+
 def evaluate_photo(photo, methods:dict, crop_size=(128, 64), attack:bool=True) -> dict:
     "Per method: the subject's crop, SSIM inside/outside its ellipse, and the attacker's view; None without a face."
     photo = as_rgb_uint8(photo)
     faces = Obfuscator('mask').find_faces(photo)
     if not faces: return None
-    subject = max(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
+    subject = largest_face(faces)
     inside = obfuscation_region(photo.shape, subject)[0].astype(bool)
     out = dict(box=tuple(int(v) for v in subject.box), faces=len(faces), methods={})
     for name, method in methods.items():
@@ -173,7 +177,7 @@ def attribute_control(fac, original_crops, obfuscated_crops, policy) -> list:
                  present_before=float(before[:, i].mean()), present_after=float(after[:, i].mean()))
             for i, name in enumerate(ATTRIBUTE_NAMES)]
 
-# %% ../nbs/07_evaluation.ipynb #d7482aa0
+# %% ../nbs/07_evaluation.ipynb #f0784c4c
 def example_grid(photos:list, methods:dict, zoom:float=0.6):
     "Rows = photos (zoomed on their largest face), columns = methods."
     import matplotlib.pyplot as plt
@@ -181,7 +185,7 @@ def example_grid(photos:list, methods:dict, zoom:float=0.6):
     for i, photo in enumerate(photos):
         photo = as_rgb_uint8(photo)
         faces = Obfuscator('mask').find_faces(photo)
-        l, t, r, b = max(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[3] - f.box[1])).box if faces else (0, 0, *photo.shape[1::-1])
+        l, t, r, b = largest_face(faces).box if faces else (0, 0, *photo.shape[1::-1])
         m = int(zoom * (r - l))
         for j, (name, method) in enumerate(methods.items()):
             new = method(photo, faces)[0]
