@@ -147,11 +147,18 @@ def binarize(probs, threshold:float=0.5) -> np.ndarray:
     "0/1 uint8 attributes from probabilities."
     return (np.asarray(probs) >= threshold).astype(np.uint8)
 
-# %% ../nbs/02_attributes.ipynb #4d4b20f2
+# %% ../nbs/02_attributes.ipynb #ca59ed4e
 def environment() -> dict:
     "Backend, versions and machine, for model cards and reports."
     import numpy, cv2
-    return dict(backend=keras.backend.backend(), keras=keras.__version__, numpy=numpy.__version__, opencv=cv2.__version__,
+    from importlib.metadata import version, PackageNotFoundError
+    def installed(name):
+        try: return version(name)
+        except PackageNotFoundError: return None
+    backend = keras.backend.backend()
+    libs = {'tensorflow': installed('tensorflow-cpu') or installed('tensorflow'), 'jax': installed('jax'), 'torch': installed('torch')}
+    return dict(backend=backend, backend_version=libs.get(backend), keras=keras.__version__, numpy=numpy.__version__,
+                opencv=cv2.__version__, dlib=installed('dlib-bin') or installed('dlib'), faceobf=installed('faceobf'),
                 python=platform.python_version(), machine=f'{platform.machine()}, {os.cpu_count()} CPU cores',
                 devices=_devices())
 
@@ -184,7 +191,7 @@ def load_model_with_card(model_path) -> tuple:
     except Exception as e: raise ValueError(f"{model_path}: cannot load this model file ({type(e).__name__}: {e})") from None
     return model, card
 
-# %% ../nbs/02_attributes.ipynb #11576cef
+# %% ../nbs/02_attributes.ipynb #fa7d09ad
 def fit_keeping_best(model:keras.Model, # a compiled model
                      train, val, # training and validation batches (PyDataset or tf.data)
                      model_path, # where the best epoch goes: NAME.keras, with its card NAME.json and log.csv beside it
@@ -237,7 +244,7 @@ def read_log(path) -> dict:
     body = [r for r in rows[1:] if r != head]  # appended runs repeat the header
     return {k: np.array([float(r[i]) for r in body]) for i, k in enumerate(head)}
 
-# %% ../nbs/02_attributes.ipynb #ae1872cf
+# %% ../nbs/02_attributes.ipynb #c65dd917
 def run_with_backend(backend:str, code:str, timeout:int=600) -> str:
     "Run Python `code` in a fresh process whose Keras uses `backend`; return its stdout (raises on failure)."
     import subprocess, sys
@@ -246,7 +253,7 @@ def run_with_backend(backend:str, code:str, timeout:int=600) -> str:
     if res.returncode != 0: raise RuntimeError(f"{backend} run failed:\n{res.stderr[-3000:]}")
     return res.stdout
 
-# %% ../nbs/02_attributes.ipynb #ae34aa59
+# %% ../nbs/02_attributes.ipynb #6543e1d3
 def merge_splits(caches:list, split:str) -> dict:
     "The arrays of `split` from several stage-1 caches, each image file once (the first cache's copy wins)."
     parts, seen = [], set()
@@ -266,7 +273,7 @@ def evaluate_fac(model, crops, attrs) -> np.ndarray:
     "Per-attribute accuracy of `model` on `crops` with true `attrs`."
     return (binarize(predict_attributes(model, crops)) == np.asarray(attrs)).mean(0)
 
-# %% ../nbs/02_attributes.ipynb #8c5d7ab2
+# %% ../nbs/02_attributes.ipynb #268fca90
 def _numpy_attr_acc(y_true, y_pred):
     "The original notebook's metric: NumPy on eager tensors."
     return np.mean(np.mean((np.asarray(y_pred) >= 0.5) == np.asarray(y_true), axis=0))
