@@ -6,9 +6,10 @@
 #   ./run.sh demo               the main job on the embedded sample photos -> reports/demo/
 #   ./run.sh test               the whole test suite (what CI runs)
 #   ./run.sh report DATA_ROOT [--preset small|paper] [--epochs N] [--draws N] [--photos N]
-#                 [--seed N] [--out DIR] [--only 06,07]
+#                 [--seed N] [--out DIR] [--only 06,07] [--train SET,SET] [--eval SET] [--wild SET]
 #                               regenerate reports/ from a CelebA folder: every report notebook
-#                               run by papermill (defaults: small presets, 5 draws)
+#                               run by papermill (defaults: small presets, 5 draws, the
+#                               development sets celeba-6k, celeba-10k-89px, celeba-wild-dev)
 #   ./run.sh faceobf ARGS...    the command line tool inside the venv (e.g. prepare --help)
 #   ./run.sh models DATA_ROOT   retrain the shipped default models from CelebA data sets
 #   ./run.sh readme             rewrite README.md from nbs/index.ipynb
@@ -70,13 +71,14 @@ case "$cmd" in
     ;;
   report)
     venv
+    all_args="$*"
     data=${1:-}; [ $# -gt 0 ] && shift
     if [ -z "$data" ] || [ ! -d "$data" ] || [ "${data#-}" != "$data" ]; then
       echo "run.sh report: give the folder that holds the CelebA data sets (e.g. ../shared/data) first;" >&2
       echo "  ${data:+'$data' is not a folder. }See data/README.md for how to obtain CelebA." >&2
       exit 2
     fi
-    out=reports preset=small epochs= draws=5 photos= seed=0 only=
+    out=reports preset=small epochs= draws=5 photos= seed=0 only= train= eval= wild=-
     while [ $# -gt 0 ]; do
       case "$1" in
         --out) out=$2; shift 2 ;;
@@ -86,6 +88,9 @@ case "$cmd" in
         --photos) photos=$2; shift 2 ;;
         --seed) seed=$2; shift 2 ;;
         --only) only=,$2,; shift 2 ;;
+        --train) train=$2; shift 2 ;;
+        --eval) eval=$2; shift 2 ;;
+        --wild) wild=$2; shift 2 ;;
         *) die "report: unknown option '$1' (see ./run.sh help)" ;;
       esac
     done
@@ -94,6 +99,9 @@ case "$cmd" in
     export TF_CPP_MIN_LOG_LEVEL=2
     ep=(); rep=(); [ -n "$epochs" ] && ep=(-p epochs "$epochs") && rep=(-p recognizer_epochs "$epochs")
     ph5=(); ph7=(); [ -n "$photos" ] && ph5=(-p eval_photos "$photos") && ph7=(-p wild_photos "$photos")
+    # which data sets (folders of DATA_ROOT, caches in data/cache/): the notebooks' defaults are the development subsets
+    sets=(); [ -n "$train" ] && sets+=(-y "train_sets: [${train//,/, }]"); ev=(); [ -n "$eval" ] && ev=(-p eval_set "$eval")
+    wl=(); [ "$wild" != - ] && wl=(-p wild_set "$wild")
     # The small presets are what the package ships, so reports evaluate the shipped models; with
     # --preset paper the models trained here are gathered in data/models/paper and evaluated.
     models=(); [ "$preset" = paper ] && models=(-p models_dir ../data/models/paper)
@@ -105,22 +113,22 @@ case "$cmd" in
       (cd nbs && "../$VENV/bin/papermill" --cwd . --log-level WARNING "$nb.ipynb" "$out/$dir/$nb.ipynb" \
          -p report_dir "$out/$dir" "$@") || exit 1; echo "$out/$dir/ written ($((SECONDS - t)) s)"; }
     pm 03_dataset stage1 -p data_root "$data" -p workers "${WORKERS:-2}"
-    pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir "../data/models/fac-$preset" -p preset_name "$preset" "${ep[@]}"
-    pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir "../data/models/recon-$preset" -p preset_name "$preset" "${ep[@]}"
+    pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir "../data/models/fac-$preset" -p preset_name "$preset" "${ep[@]}" "${sets[@]}" "${ev[@]}"
+    pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir "../data/models/recon-$preset" -p preset_name "$preset" "${ep[@]}" "${sets[@]}" "${ev[@]}"
     if [ "$preset" = paper ] && [ -f data/models/fac-paper/fac.keras ] && [ -f data/models/recon-paper/recon.keras ]; then mkdir -p data/models/paper
       cp data/models/fac-paper/fac.keras data/models/fac-paper/fac.json data/models/recon-paper/recon.keras data/models/recon-paper/recon.json data/models/paper/; fi
     pm 05_generation generation -p data_root "$data" "${ph5[@]}" "${models[@]}"
-    pm 06_recognizer recognizer -p cache_root ../data/cache -p preset_name "$preset" -p seed "$seed" "${ep[@]}"
+    pm 06_recognizer recognizer -p cache_root ../data/cache -p preset_name "$preset" -p seed "$seed" "${ep[@]}" "${ev[@]}"
     pm 07_evaluation evaluation -p data_root "$data" -p cache_root ../data/cache -p recognizer "$preset" -p draws "$draws" \
-       -p seed "$seed" "${ph7[@]}" "${rep[@]}" "${models[@]}"
-    "$VENV/bin/python" - "$out" "$data" "$preset" "${epochs:-preset}" "$draws" "${photos:-default}" "$seed" "$(echo "${only:-}" | sed 's/^,//; s/,$//')" <<'PY'
+       -p seed "$seed" "${ph7[@]}" "${rep[@]}" "${models[@]}" "${ev[@]}" "${wl[@]}"
+    "$VENV/bin/python" - "$out" "$all_args" "$data" "$preset" "${epochs:-preset}" "$draws" "${photos:-default}" "$seed" "${train:-default}" "${eval:-default}" "$wild" <<'PY'
 import json, sys, glob, os
 from faceobf.attributes import environment
-out, data, preset, epochs, draws, photos, seed, only = sys.argv[1:]
+out, args, data, preset, epochs, draws, photos, seed, train, eval_set, wild = sys.argv[1:]
 secs = {os.path.relpath(p, out): json.load(open(p))['metadata']['papermill']['duration'] for p in sorted(glob.glob(f'{out}/*/0*.ipynb'))}
-run = dict(command=f'./run.sh report {data} --preset {preset} --draws {draws} --seed {seed}' + ('' if epochs == 'preset' else f' --epochs {epochs}')
-                   + ('' if photos == 'default' else f' --photos {photos}') + (f' --only {only}' if only else ''),
-           parameters=dict(data=data, preset=preset, epochs=epochs, draws=int(draws), photos=photos, seed=int(seed)),
+run = dict(command=f'./run.sh report {args}',
+           parameters=dict(data=data, preset=preset, epochs=epochs, draws=int(draws), photos=photos, seed=int(seed),
+                           train_sets=train, eval_set=eval_set, wild_set='default' if wild == '-' else wild),
            notebook_seconds={k: round(v, 1) for k, v in secs.items()}, environment=environment(),
            note='notebook_seconds come from each executed notebook\'s papermill record; with --only, the others are from earlier runs')
 json.dump(run, open(f'{out}/run.json', 'w'), indent=1)
