@@ -80,6 +80,7 @@ case "$cmd" in
     fi
     out=reports preset=small epochs= draws=5 photos= seed=0 only= train= eval= wild=-
     while [ $# -gt 0 ]; do
+      case "$1" in --*) [ $# -ge 2 ] || die "report: $1 needs a value (see ./run.sh help)" ;; esac
       case "$1" in
         --out) out=$2; shift 2 ;;
         --preset) preset=$2; shift 2 ;;

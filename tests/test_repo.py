@@ -84,6 +84,8 @@ def test_report_rejects_unknown_options(tmp_path):
     assert res.returncode != 0 and "--preset is small or paper, not 'huge'" in res.stderr
     res = run(REPO/'run.sh', 'report', tmp_path, '--colour', 'red')
     assert res.returncode != 0 and "unknown option '--colour'" in res.stderr
+    res = run(REPO/'run.sh', 'report', tmp_path, '--seed')
+    assert res.returncode != 0 and '--seed needs a value' in res.stderr
 
 
 @pytest.mark.parametrize('table', ['evaluation/table3.md', 'evaluation/methods.md', 'evaluation/attribute_control_summary.md'])
