@@ -23,8 +23,8 @@ from .landmarks import atomic_write
 # %% auto #0
 __all__ = ['ATTRIBUTE_NAMES', 'FAC_PRESETS', 'attribute_index', 'summed_binary_crossentropy', 'AttributeAccuracy', 'FACPreset',
            'pick_preset', 'fac_preset', 'build_fac', 'predict_attributes', 'binarize', 'environment',
-           'write_model_card', 'load_model_with_card', 'fit_keeping_best', 'train_fac', 'read_log', 'run_with_backend',
-           'merge_splits', 'majority_baseline', 'evaluate_fac', 'benchmark_fac_training']
+           'write_model_card', 'update_model_card', 'load_model_with_card', 'fit_keeping_best', 'train_fac', 'read_log',
+           'run_with_backend', 'merge_splits', 'majority_baseline', 'evaluate_fac', 'benchmark_fac_training']
 
 # %% ../nbs/02_attributes.ipynb #ebbbdc2b
 ATTRIBUTE_NAMES = (
@@ -147,7 +147,7 @@ def binarize(probs, threshold:float=0.5) -> np.ndarray:
     "0/1 uint8 attributes from probabilities."
     return (np.asarray(probs) >= threshold).astype(np.uint8)
 
-# %% ../nbs/02_attributes.ipynb #ca59ed4e
+# %% ../nbs/02_attributes.ipynb #b3879a20
 def environment() -> dict:
     "Backend, versions and machine, for model cards and reports."
     import numpy, cv2
@@ -175,7 +175,16 @@ def write_model_card(model_path, **fields) -> Path:
     "Write `<model>.json` beside `model_path` with `fields`, the environment and the date."
     model_path = Path(model_path)
     card = dict(model=model_path.name, date=time.strftime('%Y-%m-%d %H:%M:%S'), environment=environment(), **fields)
-    path = model_path.with_suffix('.json')
+    return _write_card(model_path.with_suffix('.json'), card)
+
+def update_model_card(model_path, **fields) -> dict:
+    "Add `fields` (test results, say) to the card of the model at `model_path` (`.keras` or `.json`); returns the card."
+    path = Path(model_path).with_suffix('.json')
+    card = {**json.loads(path.read_text()), **fields}
+    _write_card(path, card)
+    return card
+
+def _write_card(path, card) -> Path:
     with atomic_write(path) as tmp:
         tmp.write_text(json.dumps(card, indent=1, default=lambda o: o.tolist() if hasattr(o, 'tolist') else str(o)))
     return path

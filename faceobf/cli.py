@@ -222,7 +222,7 @@ def quiet_import(name:str):
         finally:
             os.dup2(saved, 2); os.close(saved)
 
-# %% ../nbs/08_cli.ipynb #cc425d64
+# %% ../nbs/08_cli.ipynb #59e3237e
 class UserError(Exception):
     "An error the user can fix; the CLI prints its message and exits with status 1."
 
@@ -267,8 +267,8 @@ def _training_splits(args) -> tuple:
 
 def _finish_card(card_path, n_train, **results) -> dict:
     "Add test results to a model card and print the training summary."
-    card = json.loads(Path(card_path).read_text()); card.update(results)
-    Path(card_path).write_text(json.dumps(card, indent=1))
+    from faceobf.attributes import update_model_card
+    card = update_model_card(card_path, **results)
     secs, done = card['train_seconds_this_run'], card.get('epochs_this_run', 0)
     if done: print(f"training: {done} epoch(s) in {secs / 60:.1f} min, {secs / done:.0f} s per epoch, "
                    f"{done * n_train / secs:.1f} images/s ({card['environment']['backend']}); best epoch {card['best_epoch']}")

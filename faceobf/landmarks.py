@@ -21,7 +21,7 @@ import numpy as np
 __all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'CELEBA_FRAME', 'CELEBA_TEMPLATE', 'ModelFileError', 'dlib_model_path',
            'atomic_write', 'as_rgb_uint8', 'sample_photos', 'Face', 'landmarks_in_box', 'detect_faces', 'show_faces',
            'five_points', 'similarity_transform', 'transform_points', 'AlignedFace', 'alignment_matrix', 'align_face',
-           'ImageReadError', 'read_image', 'auto_upsample', 'main_face', 'align_main_face']
+           'ImageReadError', 'read_image', 'auto_upsample', 'find_faces', 'main_face', 'align_main_face']
 
 # %% ../nbs/00_landmarks.ipynb #b31ed9a2
 DLIB_MODEL_FILES = {
@@ -232,7 +232,7 @@ def align_face(img, # the photo (any format `as_rgb_uint8` accepts)
                           borderMode=cv2.BORDER_REPLICATE)
     return AlignedFace(crop, transform_points(M, lm).astype(np.float32), M, cv2.invertAffineTransform(M))
 
-# %% ../nbs/00_landmarks.ipynb #cdf4f552
+# %% ../nbs/00_landmarks.ipynb #0d894fc1
 class ImageReadError(ValueError):
     "An image file that cannot be decoded."
 
@@ -250,6 +250,11 @@ def auto_upsample(shape, min_side:int=320, max_upsample:int=3) -> int:
     side, up = min(shape[:2]), 0
     while side * 2 ** up < min_side and up < max_upsample: up += 1
     return up
+
+def find_faces(img, detector:str='hog', upsample:int=None, min_score:float=0.0, min_side:int=480, max_upsample:int=2) -> list:
+    "Every face in `img`, largest first, doubling a small photo up to `max_upsample` times (towards `min_side`) unless `upsample` is given."
+    up = auto_upsample(np.shape(img), min_side, max_upsample) if upsample is None else upsample
+    return detect_faces(img, detector, up, min_score)
 
 def main_face(img, detector:str='hog', upsample=None, min_score:float=0.3):
     "The largest face in `img`, or None; `upsample=None` picks it from the size and retries once more."
