@@ -7,39 +7,20 @@ Docs: https://faceobf.github.io/faceobf/attributes.html.md"""
 # %% ../nbs/02_attributes.ipynb #8841ab39
 from __future__ import annotations
 
-import json
-import os
-import platform
 import time
-from dataclasses import dataclass, asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import keras
 from keras import layers, ops
 
-from .landmarks import atomic_write
+from .core import ATTRIBUTE_NAMES
+from .training import FACPreset, get_preset, fit_keeping_best
 
 # %% auto #0
-__all__ = ['ATTRIBUTE_NAMES', 'FAC_PRESETS', 'attribute_index', 'summed_binary_crossentropy', 'AttributeAccuracy', 'FACPreset',
-           'pick_preset', 'fac_preset', 'build_fac', 'predict_attributes', 'binarize', 'environment',
-           'write_model_card', 'update_model_card', 'load_model_with_card', 'fit_keeping_best', 'train_fac', 'read_log',
-           'run_with_backend', 'merge_splits', 'majority_baseline', 'evaluate_fac', 'benchmark_fac_training']
-
-# %% ../nbs/02_attributes.ipynb #ebbbdc2b
-ATTRIBUTE_NAMES = (
-    '5_o_Clock_Shadow', 'Arched_Eyebrows', 'Attractive', 'Bags_Under_Eyes', 'Bald', 'Bangs', 'Big_Lips', 'Big_Nose',
-    'Black_Hair', 'Blond_Hair', 'Blurry', 'Brown_Hair', 'Bushy_Eyebrows', 'Chubby', 'Double_Chin', 'Eyeglasses',
-    'Goatee', 'Gray_Hair', 'Heavy_Makeup', 'High_Cheekbones', 'Male', 'Mouth_Slightly_Open', 'Mustache',
-    'Narrow_Eyes', 'No_Beard', 'Oval_Face', 'Pale_Skin', 'Pointy_Nose', 'Receding_Hairline', 'Rosy_Cheeks',
-    'Sideburns', 'Smiling', 'Straight_Hair', 'Wavy_Hair', 'Wearing_Earrings', 'Wearing_Hat', 'Wearing_Lipstick',
-    'Wearing_Necklace', 'Wearing_Necktie', 'Young')
-
-def attribute_index(name:str) -> int:
-    "Position of attribute `name` (case-insensitive) in `ATTRIBUTE_NAMES`."
-    lookup = {n.lower(): i for i, n in enumerate(ATTRIBUTE_NAMES)}
-    if name.lower() not in lookup: raise KeyError(f"unknown attribute {name!r}; the 40 CelebA attributes are: {', '.join(ATTRIBUTE_NAMES)}")
-    return lookup[name.lower()]
+__all__ = ['summed_binary_crossentropy', 'AttributeAccuracy', 'build_fac', 'predict_attributes', 'binarize', 'train_fac',
+           'majority_baseline', 'evaluate_fac', 'benchmark_fac_training']
 
 # %% ../nbs/02_attributes.ipynb #30d67681
 @keras.saving.register_keras_serializable(package='faceobf')
@@ -79,34 +60,6 @@ class AttributeAccuracy(keras.metrics.Metric):
     def get_config(self): return {**super().get_config(), 'n_attributes': self.n_attributes, 'threshold': self.threshold}
 
 # %% ../nbs/02_attributes.ipynb #702ff252
-@dataclass(frozen=True)
-class FACPreset:
-    "Hyper-parameters of a face attribute classifier."
-    name: str
-    backbone: str                 # 'resnet50' (the report's) or 'convnet'
-    input_size: tuple = (128, 64) # crop height, width
-    widths: tuple = ()            # convnet: channels of each stage
-    downsample: int = 1           # convnet: average-pool the input by this factor first
-    batch_size: int = 64
-    epochs: int = 15
-    learning_rate: float = 1e-3   # Adam's default
-    description: str = ''
-
-FAC_PRESETS = {
-    'paper': FACPreset('paper', 'resnet50', description="the report's ResNet-50 (weights=None) + Flatten + Dense(40, sigmoid)"),
-    'small': FACPreset('small', 'convnet', widths=(32, 64, 128, 256), downsample=2, epochs=10,
-                       description='8 conv layers on 64x32, global average pooling, Dense(40, sigmoid); trains on a CPU'),
-}
-
-def pick_preset(presets:dict, name:str, kind:str, **changes):
-    "The preset called `name` in `presets` (of models of `kind`), with any field replaced by `changes`."
-    if name not in presets: raise KeyError(f"unknown {kind} preset {name!r}; choose from {sorted(presets)}")
-    return replace(presets[name], **changes)
-
-def fac_preset(name:str, **changes) -> FACPreset:
-    "The FAC preset called `name`, with any field replaced by `changes`."
-    return pick_preset(FAC_PRESETS, name, 'FAC', **changes)
-
 def _convnet(x, preset):
     if preset.downsample > 1: x = layers.AveragePooling2D(preset.downsample)(x)
     for w in preset.widths:
@@ -118,7 +71,7 @@ def _convnet(x, preset):
 
 def build_fac(preset:FACPreset|str='small') -> keras.Model:
     "A compiled face attribute classifier: RGB crops in [0, 1] -> 40 attribute probabilities."
-    preset = fac_preset(preset) if isinstance(preset, str) else preset
+    preset = get_preset('fac', preset)
     inputs = keras.Input((*preset.input_size, 3), name='crop')
     if preset.backbone == 'resnet50':
         base = keras.applications.ResNet50(weights=None, include_top=False, input_shape=(*preset.input_size, 3))
@@ -147,87 +100,7 @@ def binarize(probs, threshold:float=0.5) -> np.ndarray:
     "0/1 uint8 attributes from probabilities."
     return (np.asarray(probs) >= threshold).astype(np.uint8)
 
-# %% ../nbs/02_attributes.ipynb #b3879a20
-def environment() -> dict:
-    "Backend, versions and machine, for model cards and reports."
-    import numpy, cv2
-    from importlib.metadata import version, PackageNotFoundError
-    def installed(name):
-        try: return version(name)
-        except PackageNotFoundError: return None
-    backend = keras.backend.backend()
-    libs = {'tensorflow': installed('tensorflow-cpu') or installed('tensorflow'), 'jax': installed('jax'), 'torch': installed('torch')}
-    return dict(backend=backend, backend_version=libs.get(backend), keras=keras.__version__, numpy=numpy.__version__,
-                opencv=cv2.__version__, dlib=installed('dlib-bin') or installed('dlib'), faceobf=installed('faceobf'),
-                python=platform.python_version(), machine=f'{platform.machine()}, {os.cpu_count()} CPU cores',
-                devices=_devices())
-
-def _devices():
-    try:
-        if keras.backend.backend() == 'jax':
-            import jax; return [str(d) for d in jax.devices()]
-        if keras.backend.backend() == 'tensorflow':
-            import tensorflow as tf; return [d.name for d in tf.config.list_logical_devices()]
-    except Exception as e: return [f'unknown ({e})']
-    return []
-
-def write_model_card(model_path, **fields) -> Path:
-    "Write `<model>.json` beside `model_path` with `fields`, the environment and the date."
-    model_path = Path(model_path)
-    card = dict(model=model_path.name, date=time.strftime('%Y-%m-%d %H:%M:%S'), environment=environment(), **fields)
-    return _write_card(model_path.with_suffix('.json'), card)
-
-def update_model_card(model_path, **fields) -> dict:
-    "Add `fields` (test results, say) to the card of the model at `model_path` (`.keras` or `.json`); returns the card."
-    path = Path(model_path).with_suffix('.json')
-    card = {**json.loads(path.read_text()), **fields}
-    _write_card(path, card)
-    return card
-
-def _write_card(path, card) -> Path:
-    with atomic_write(path) as tmp:
-        tmp.write_text(json.dumps(card, indent=1, default=lambda o: o.tolist() if hasattr(o, 'tolist') else str(o)))
-    return path
-
-def load_model_with_card(model_path) -> tuple:
-    "`(model, card)` from a `.keras` file and its JSON card, with `safe_mode=True`."
-    model_path = Path(model_path)
-    if not model_path.is_file():
-        raise FileNotFoundError(f"{model_path}: no such model file; train one (faceobf train-fac) or check the path")
-    card_path = model_path.with_suffix('.json')
-    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-    try: model = keras.saving.load_model(model_path, safe_mode=True)
-    except Exception as e: raise ValueError(f"{model_path}: cannot load this model file ({type(e).__name__}: {e})") from None
-    return model, card
-
 # %% ../nbs/02_attributes.ipynb #fa7d09ad
-def fit_keeping_best(model:keras.Model, # a compiled model
-                     train, val, # training and validation batches (PyDataset or tf.data)
-                     model_path, # where the best epoch goes: NAME.keras, with its card NAME.json and log.csv beside it
-                     epochs:int, monitor:str, # the validation metric that picks the best epoch
-                     mode:str='max', overwrite:bool=False, verbose:int=1, callbacks:list=(),
-                     card:dict=None, # fields for the model card
-                    ) -> keras.Model:
-    "`model.fit` with best-epoch checkpoint, CSV log, resumable state and a model card; returns the best model."
-    model_path = Path(model_path); out = model_path.parent
-    out.mkdir(parents=True, exist_ok=True)
-    backup, log_path = out/'state', out/'log.csv'
-    if model_path.exists() and not backup.exists() and not overwrite:
-        raise FileExistsError(f"{model_path} holds a finished model; use another folder or overwrite=True (--overwrite)")
-    if overwrite and not backup.exists():
-        for f in (model_path, model_path.with_suffix('.json'), log_path): f.unlink(missing_ok=True)
-    n_before = len(read_log(log_path)['epoch']) if log_path.exists() else 0
-    start = time.time()
-    model.fit(train, validation_data=val, epochs=epochs, verbose=verbose, callbacks=[
-        keras.callbacks.BackupAndRestore(str(backup)),
-        keras.callbacks.ModelCheckpoint(str(model_path), monitor=monitor, mode=mode, save_best_only=True),
-        keras.callbacks.CSVLogger(str(log_path), append=True), *callbacks])
-    log = read_log(log_path)
-    best = int(np.argmax(log[monitor]) if mode == 'max' else np.argmin(log[monitor]))
-    write_model_card(model_path, **(card or {}), epochs=epochs, best_epoch=best + 1, **{monitor: float(log[monitor][best])},
-                     train_seconds_this_run=round(time.time() - start, 1), epochs_this_run=len(log['epoch']) - n_before)
-    return load_model_with_card(model_path)[0]
-
 def train_fac(preset:FACPreset|str, # the preset (or its name)
               train, # training batches: a `keras.utils.PyDataset` or `tf.data.Dataset` of (crops in [0,1], attributes)
               val, # validation batches, the same way
@@ -239,40 +112,14 @@ def train_fac(preset:FACPreset|str, # the preset (or its name)
               callbacks:list=(), # extra Keras callbacks
              ) -> keras.Model:
     "Train a face attribute classifier, keeping the best epoch by validation `attr_acc`."
-    preset = fac_preset(preset) if isinstance(preset, str) else preset
+    preset = get_preset('fac', preset)
     return fit_keeping_best(build_fac(preset), train, val, Path(out_dir)/'fac.keras', epochs or preset.epochs,
                             monitor='val_attr_acc', overwrite=overwrite, verbose=verbose, callbacks=callbacks,
                             card=dict(kind='face attribute classifier', preset=asdict(preset), data=data or {},
                                       attributes=list(ATTRIBUTE_NAMES), input='aligned RGB crop in [0, 1]',
                                       loss='summed binary cross-entropy'))
 
-def read_log(path) -> dict:
-    "The columns of a Keras `CSVLogger` file as float arrays."
-    rows = [l.split(',') for l in Path(path).read_text().split('\n') if l.strip()]
-    head = rows[0]
-    body = [r for r in rows[1:] if r != head]  # appended runs repeat the header
-    return {k: np.array([float(r[i]) for r in body]) for i, k in enumerate(head)}
-
-# %% ../nbs/02_attributes.ipynb #c65dd917
-def run_with_backend(backend:str, code:str, timeout:int=600) -> str:
-    "Run Python `code` in a fresh process whose Keras uses `backend`; return its stdout (raises on failure)."
-    import subprocess, sys
-    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL='3')
-    res = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=timeout)
-    if res.returncode != 0: raise RuntimeError(f"{backend} run failed:\n{res.stderr[-3000:]}")
-    return res.stdout
-
 # %% ../nbs/02_attributes.ipynb #6543e1d3
-def merge_splits(caches:list, split:str) -> dict:
-    "The arrays of `split` from several stage-1 caches, each image file once (the first cache's copy wins)."
-    parts, seen = [], set()
-    for cache in caches:
-        arr = cache.split(split)
-        keep = np.array([f not in seen for f in arr['files']], bool)
-        seen.update(arr['files'][keep])
-        parts.append({k: v[keep] for k, v in arr.items()})
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
 def majority_baseline(train_attrs, test_attrs) -> np.ndarray:
     "Per-attribute test accuracy of always predicting each attribute's most frequent training value."
     majority = (np.asarray(train_attrs).mean(0) >= 0.5).astype(np.uint8)

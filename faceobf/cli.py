@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .landmarks import sample_photos, detect_faces, align_face, show_faces, ModelFileError, atomic_write
+from .core import sample_photos
+from .landmarks import detect_faces, align_face, show_faces, ModelFileError, atomic_write
 from .masking import mask_face
 
 # %% auto #0

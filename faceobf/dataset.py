@@ -12,24 +12,24 @@ import json
 import math
 import multiprocessing as mp
 import os
+import tempfile
 import time
-from dataclasses import dataclass, field, asdict
-from functools import partial
+from dataclasses import dataclass, asdict
+from functools import lru_cache, partial
 from pathlib import Path
 
 import cv2
 import numpy as np
-import keras
 
-from .landmarks import align_main_face, atomic_write
-from .attributes import ATTRIBUTE_NAMES
+from .core import ATTRIBUTE_NAMES, atomic_write, markdown_table
+from .landmarks import align_main_face, DetectorConfig, STAGE1_DETECTOR
 
 # %% auto #0
 __all__ = ['ATTR_FILE', 'IDENTITY_FILE', 'PARTITION_FILE', 'SPLITS', 'IMAGE_FOLDERS', 'CACHE_FORMAT', 'CACHE_ARRAYS',
            'CROP_CODECS', 'CelebAFormatError', 'read_attributes', 'read_identities', 'read_partition',
            'write_celeba_annotations', 'CelebAIndex', 'find_image_dir', 'load_celeba', 'subset_indices',
            'Stage1Options', 'encode_crops', 'decode_crops', 'build_cache', 'cache_summary', 'Stage1Cache',
-           'crops_to_attrs', 'CacheBatches', 'tf_dataset', 'benchmark_stage1', 'markdown_table']
+           'merge_splits', 'crops_to_attrs', 'tf_dataset', 'benchmark_stage1', 'CacheBatches']
 
 # %% ../nbs/03_dataset.ipynb #9787e3a9
 ATTR_FILE, IDENTITY_FILE, PARTITION_FILE = 'list_attr_celeba.txt', 'identity_CelebA.txt', 'list_eval_partition.txt'
@@ -170,10 +170,9 @@ CACHE_ARRAYS = ('crops', 'landmarks', 'attrs', 'identity', 'split', 'files')
 
 @dataclass(frozen=True)
 class Stage1Options:
-    "What a stage-1 cache is built with: crop `size` (height, width), detector, its threshold, and the crops' codec."
+    "What a stage-1 cache is built with: crop `size` (height, width), how faces are detected, and the crops' codec."
     size: tuple = (128, 64)
-    detector: str = 'hog'
-    min_score: float = 0.3
+    detector: DetectorConfig = STAGE1_DETECTOR
     codec: str = 'jpeg95'
 
 CROP_CODECS = {'jpeg95': ('.jpg', [cv2.IMWRITE_JPEG_QUALITY, 95]),
@@ -217,7 +216,7 @@ def _shard_arrays(index, rows, results, opts):
 # %% ../nbs/03_dataset.ipynb #030f59f4
 def _results(paths, opts, workers, chunksize=8):
     "Yield `align_main_face` results for `paths` in order, from `workers` processes."
-    work = partial(align_main_face, size=tuple(opts.size), detector=opts.detector, min_score=opts.min_score)
+    work = partial(align_main_face, size=tuple(opts.size), config=opts.detector)
     if workers <= 1:
         yield from map(work, paths); return
     with mp.get_context('spawn').Pool(workers) as pool:
@@ -313,32 +312,57 @@ class Stage1Cache:
         keep = self.arrays['split'] == SPLITS[name]
         return {k: v[keep] for k, v in self.arrays.items()}
 
+def merge_splits(caches:list, split:str) -> dict:
+    "The arrays of `split` from several stage-1 caches, each image file once (the first cache's copy wins)."
+    parts, seen = [], set()
+    for cache in caches:
+        arr = cache.split(split)
+        keep = np.array([f not in seen for f in arr['files']], bool)
+        seen.update(arr['files'][keep])
+        parts.append({k: v[keep] for k, v in arr.items()})
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
 # %% ../nbs/03_dataset.ipynb #9b8c4c5c
+_all_ = ['CacheBatches']
+
 def crops_to_attrs(batch:dict) -> tuple:
     "Default `to_xy`: crops as float32 in [0, 1], attributes as float32 targets."
     return batch['crops'].astype(np.float32) / 255.0, batch['attrs'].astype(np.float32)
 
-class CacheBatches(keras.utils.PyDataset):
-    "Batches of stage-1 cache `arrays` for `model.fit`, reshuffled every epoch."
-    def __init__(self, arrays:dict, batch_size:int=16, to_xy=crops_to_attrs, shuffle:bool=True, seed:int=0, **kwargs):
-        super().__init__(**kwargs)
-        self.arrays, self.batch_size, self.to_xy, self.shuffle = arrays, batch_size, to_xy, shuffle
-        self.n = len(next(iter(arrays.values())))
-        if self.n == 0: raise ValueError("no items to batch: the selected split of the cache is empty")
-        self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(self.n) if shuffle else np.arange(self.n)
+@lru_cache(maxsize=None)
+def _cache_batches_class():
+    "The `CacheBatches` class, built on first use so that importing this module does not import Keras."
+    import keras
 
-    def __len__(self): return math.ceil(self.n / self.batch_size)
+    class CacheBatches(keras.utils.PyDataset):
+        "Batches of stage-1 cache `arrays` for `model.fit`, reshuffled every epoch."
+        def __init__(self, arrays:dict, batch_size:int=16, to_xy=crops_to_attrs, shuffle:bool=True, seed:int=0, **kwargs):
+            super().__init__(**kwargs)
+            self.arrays, self.batch_size, self.to_xy, self.shuffle = arrays, batch_size, to_xy, shuffle
+            self.n = len(next(iter(arrays.values())))
+            if self.n == 0: raise ValueError("no items to batch: the selected split of the cache is empty")
+            self.rng = np.random.default_rng(seed)
+            self.order = self.rng.permutation(self.n) if shuffle else np.arange(self.n)
 
-    def __getitem__(self, i):
-        idx = np.sort(self.order[i * self.batch_size:(i + 1) * self.batch_size])
-        return self.to_xy({k: v[idx] for k, v in self.arrays.items()})
+        def __len__(self): return math.ceil(self.n / self.batch_size)
 
-    def on_epoch_end(self):
-        if self.shuffle: self.order = self.rng.permutation(self.n)
+        def __getitem__(self, i):
+            idx = np.sort(self.order[i * self.batch_size:(i + 1) * self.batch_size])
+            return self.to_xy({k: v[idx] for k, v in self.arrays.items()})
+
+        def on_epoch_end(self):
+            if self.shuffle: self.order = self.rng.permutation(self.n)
+
+    CacheBatches.__module__ = __name__
+    return CacheBatches
+
+def __getattr__(name):
+    if name == 'CacheBatches': return _cache_batches_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 def tf_dataset(arrays:dict, batch_size:int=16, to_xy=None, shuffle:bool=True, seed:int=0):
     "The same batches as a `tf.data.Dataset` (TensorFlow backend only); `to_xy` maps a dict of tensors."
+    import keras
     if keras.backend.backend() != 'tensorflow':
         raise RuntimeError(f"tf_dataset needs the TensorFlow backend (this is {keras.backend.backend()!r}); use CacheBatches")
     import tensorflow as tf
@@ -358,9 +382,3 @@ def benchmark_stage1(index:CelebAIndex, n:int=200, workers=(1, 2), opts:Stage1Op
             dt = time.perf_counter() - t
         rows.append(dict(workers=w, images=min(n, len(index)), seconds=round(dt, 2), images_per_s=round(min(n, len(index)) / dt, 1)))
     return rows
-
-def markdown_table(rows:list) -> str:
-    "A Markdown table from a list of dicts with the same keys."
-    keys = list(rows[0])
-    return '\n'.join(['| ' + ' | '.join(keys) + ' |', '|' + '---|' * len(keys)] +
-                     ['| ' + ' | '.join(f'{r[k]:,}' if isinstance(r[k], int) else str(r[k]) for k in keys) + ' |' for r in rows])

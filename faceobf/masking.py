@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .landmarks import as_rgb_uint8
+from .core import as_rgb_uint8
 
 # %% auto #0
 __all__ = ['FaceEllipse', 'eye_line_angle', 'face_ellipse', 'inside_ellipse', 'ellipse_mask', 'mask_face']
