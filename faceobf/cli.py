@@ -13,16 +13,18 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
+from dataclasses import replace
 
 from . import __version__
-from .core import sample_photos
-from .landmarks import detect_faces, align_face, show_faces, ModelFileError, atomic_write
+from .core import sample_photos, atomic_write, read_photo, save_photo, PhotoError, is_temp_file
+from .landmarks import detect_faces, align_face, show_faces, ModelFileError, DEFAULT_DETECTOR, STAGE1_DETECTOR
 from .masking import mask_face
 
+POLICY_NAMES = ('paper', 'all', 'report-all')  # the names of `faceobf.generation.POLICIES`, checked by a test below
+
 # %% auto #0
-__all__ = ['MAX_PIXELS', 'IMAGE_SUFFIXES', 'OUTPUT_TAG', 'save_figure_atomically', 'stage1_demo', 'PhotoError', 'load_photo',
-           'save_photo', 'build_parser', 'quiet_import', 'UserError', 'run_prepare', 'run_train_fac', 'run_train_recon',
+__all__ = ['POLICY_NAMES', 'DEMO_OUT', 'IMAGE_SUFFIXES', 'OUTPUT_TAG', 'COMMANDS', 'save_figure_atomically', 'stage1_demo',
+           'build_parser', 'quiet_import', 'UserError', 'run_prepare', 'run_train_fac', 'run_train_recon',
            'collect_inputs', 'output_path', 'run_obfuscate', 'run_verify', 'obfuscation_demo', 'run_demo', 'main']
 
 # %% ../nbs/08_cli.ipynb #81922bef
@@ -32,7 +34,7 @@ def save_figure_atomically(fig, path):
     with atomic_write(path) as tmp: fig.savefig(tmp, dpi=110, bbox_inches='tight', format=path.suffix.lstrip('.') or 'png')
     return path
 
-def stage1_demo(out_dir='reports/demo', size=(128, 64)) -> list:
+def stage1_demo(out_dir='output/demo', size=(128, 64)) -> list:
     "Detect, align and mask the faces of the sample photos; save `stage1_demo.png` in `out_dir`; one summary row per face."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -57,59 +59,7 @@ def stage1_demo(out_dir='reports/demo', size=(128, 64)) -> list:
     for r in rows: r['figure'] = str(path)
     return rows
 
-# %% ../nbs/08_cli.ipynb #e3ce1c11
-class PhotoError(ValueError):
-    "A photo that cannot be read or written; the message names the file."
-
-MAX_PIXELS = 100_000_000  # larger images are refused as possible decompression bombs
-
-def load_photo(path) -> np.ndarray:
-    "RGB uint8 pixels of the image file `path`, upright according to its EXIF orientation."
-    from PIL import Image, ImageOps
-    import warnings
-    path = Path(path)
-    if not path.is_file(): raise PhotoError(f"{path}: no such file")
-    if path.stat().st_size == 0: raise PhotoError(f"{path}: the file is empty (0 bytes)")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('error', Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                if im.width * im.height > MAX_PIXELS:
-                    raise PhotoError(f"{path}: {im.width}x{im.height} pixels is more than faceobf accepts ({MAX_PIXELS:,}); "
-                                     "a decompression bomb or an unusually large image: scale it down first")
-                im.load()
-                im = ImageOps.exif_transpose(im)
-                return _to_rgb8(im)
-    except PhotoError: raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e: raise PhotoError(f"{path}: refused as a possible decompression bomb ({e})") from None
-    except Image.UnidentifiedImageError: raise PhotoError(f"{path}: not an image file faceobf can read") from None
-    except (OSError, SyntaxError, ValueError) as e: raise PhotoError(f"{path}: damaged or truncated image ({e})") from None
-
-def _to_rgb8(im) -> np.ndarray:
-    "8-bit RGB from any Pillow mode: 16-bit scaled down, CMYK converted, alpha composited on white."
-    if im.mode in ('I;16', 'I;16B', 'I;16L', 'I'):
-        a = np.asarray(im).astype(np.float64)
-        a = a / 257.0 if a.max() > 255 else a
-        return np.repeat(np.clip(a, 0, 255).round().astype(np.uint8)[..., None], 3, axis=2)
-    if im.mode in ('RGBA', 'LA', 'PA') or (im.mode == 'P' and 'transparency' in im.info):
-        from PIL import Image
-        im = im.convert('RGBA')
-        bg = Image.new('RGBA', im.size, (255, 255, 255, 255)); bg.alpha_composite(im); im = bg
-    return np.ascontiguousarray(np.asarray(im.convert('RGB')))
-
-def save_photo(pixels, path, source=None, quality:int=95) -> Path:
-    "Write RGB `pixels` to `path` (format from its extension) atomically, with no metadata; never over `source`."
-    from PIL import Image
-    path = Path(path)
-    if source is not None and path.resolve() == Path(source).resolve():
-        raise PhotoError(f"{path}: refusing to write over the input photo")
-    fmt = {'.jpg': 'JPEG', '.jpeg': 'JPEG', '.png': 'PNG', '.webp': 'WEBP', '.tif': 'TIFF', '.tiff': 'TIFF', '.bmp': 'BMP'}.get(path.suffix.lower())
-    if fmt is None: raise PhotoError(f"{path}: unknown output format; use .jpg, .png, .webp, .tif or .bmp")
-    with atomic_write(path) as tmp:
-        Image.fromarray(np.asarray(pixels, np.uint8), 'RGB').save(tmp, format=fmt, **({'quality': quality} if fmt in ('JPEG', 'WEBP') else {}))
-    return path
-
-# %% ../nbs/08_cli.ipynb #d172b837
+# %% ../nbs/08_cli.ipynb #d1f61a01
 def _size(text):
     try:
         h, w = (int(v) for v in text.lower().split('x'))
@@ -134,18 +84,18 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         if action.default in (None, False) or '(default' in (action.help or ''): return action.help
         return super()._get_help_string(action)
 
-def build_parser() -> argparse.ArgumentParser:
-    "The `faceobf` argument parser."
-    p = argparse.ArgumentParser(prog='faceobf', description=
-        'faceobf protects people in photos by regenerating their faces so that face recognisers no longer identify them. '
-        'CelebA and dlib\'s 68-point landmark model are for non-commercial research only.')
-    p.add_argument('--version', action='version', version=f'faceobf {__version__}')
-    sub = p.add_subparsers(dest='command', metavar='COMMAND')
+# %% ../nbs/08_cli.ipynb #9634d0bd
+DEMO_OUT = 'output/demo'
+
+def _add_demo(sub):
     d = sub.add_parser('demo', help='obfuscate the sample photos that installed packages ship; writes results and figures',
                        description='Obfuscate the faces of two sample photos (scikit-image\'s astronaut, matplotlib\'s Grace Hopper) '
                                    'with the shipped models, and save the results, a before/after figure (before_after.png) and '
                                    'the stage-1 figure (stage1_demo.png).')
-    d.add_argument('--out', default='reports/demo', help='folder for the figure (default: %(default)s)')
+    d.add_argument('--out', default=DEMO_OUT, help='folder for the results and figures (default: %(default)s)')
+
+# %% ../nbs/08_cli.ipynb #cf419fff
+def _add_prepare(sub):
     r = sub.add_parser('prepare', help='run stage 1 on a CelebA folder into a stage-1 cache',
                        formatter_class=_HelpFormatter, description=
         'Detect, landmark and align the face of every selected CelebA image, once, and cache the aligned crop, '
@@ -160,52 +110,70 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--images', default='auto', choices=['auto', 'img_align_celeba', 'img_celeba'], help='image folder to read')
     r.add_argument('--workers', type=int, default=os.cpu_count() or 1, help='worker processes')
     r.add_argument('--detector', default='hog', choices=['hog', 'mmod'], help="dlib's HOG (fast) or CNN (slower, finds more) detector")
-    r.add_argument('--min-score', type=float, default=0.3, help='drop detections scored below this')
+    r.add_argument('--min-score', type=float, default=STAGE1_DETECTOR.min_score, help='drop detections scored below this')
     r.add_argument('--codec', default='jpeg95', choices=['jpeg95', 'webp-lossless'], help='how crops are stored: JPEG q95 (~5 kB) or lossless WebP (~10 kB)')
     r.add_argument('--shard-size', type=int, default=500, help='images per shard file')
     r.add_argument('--quiet', action='store_true', help='no progress bar')
+
+# %% ../nbs/08_cli.ipynb #c33b5853
+def _add_obfuscate(sub):
     o = sub.add_parser('obfuscate', help='regenerate (or blur, pixelate, mask) every face in photos',
                        formatter_class=_HelpFormatter, description=
         'Find every face in each photo and replace it: by default with a regenerated face whose attributes are flipped '
         '(stage 3), or with a blur, pixelation or a filled ellipse. Writes NAME_obfuscated.EXT beside each input (or into '
         '--out), without the input\'s metadata (EXIF, GPS, XMP, thumbnails), never over the input. A face that cannot be '
-        'regenerated is masked (fail closed) and reported. Exit status 1 if any input failed.')
+        'regenerated is masked (fail closed) and reported. Exit status 1 if any input failed. '
+        'A file whose name starts with "-" goes after "--": faceobf obfuscate -- -me.jpg')
     o.add_argument('inputs', nargs='+', metavar='INPUT', help='image files, folders (searched recursively) or glob patterns')
     o.add_argument('-o', '--out', metavar='DIR', default=None, help='folder for the results (default: beside each input)')
     o.add_argument('--method', default='generative', choices=['generative', 'blur', 'pixelate', 'mask'], help='how faces are replaced')
-    o.add_argument('--policy', default='paper', choices=['paper', 'all', 'report-all'],
+    o.add_argument('--policy', default='paper', choices=POLICY_NAMES,
                    help="attributes flipped: 'paper' = Pointy_Nose, Smiling, Young, Big_Nose; 'all' = every non-protected one")
     o.add_argument('--flip', default=None, metavar='A,B,...', help='flip these attributes instead of a policy (e.g. Young,Smiling)')
     o.add_argument('--allow-protected', action='store_true', help='allow flipping gender-related attributes (Male, facial hair, make-up)')
-    o.add_argument('--min-score', type=float, default=0.0, help='ignore detections scored below this; 0 hides every '
+    o.add_argument('--min-score', type=float, default=DEFAULT_DETECTOR.min_score, help='ignore detections scored below this; 0 hides every '
                    'possible face (weak false detections included), 0.3 skips most false detections but may miss small faces')
     o.add_argument('--models', metavar='DIR', default=None, help='folder with fac.keras and recon.keras (default: the shipped models)')
     o.add_argument('--report', metavar='FILE.json', default=None, help='write a per-photo, per-face report')
     o.add_argument('--overwrite', action='store_true', help='replace existing NAME_obfuscated files')
     o.add_argument('--quiet', action='store_true', help='no progress bar')
+
+def _add_verify(sub):
     v = sub.add_parser('verify', help='check with dlib\'s face recogniser that obfuscated faces no longer match',
                        description='For each face of ORIGINAL, the distance between dlib face-recognition embeddings of it and of the '
                                    'same face in OBFUSCATED; 0.6 or more (dlib\'s threshold) means the recogniser no longer matches them.')
     v.add_argument('original', metavar='ORIGINAL'); v.add_argument('obfuscated', metavar='OBFUSCATED')
-    for kind, presets, what in (('fac', ('small', 'paper'), 'face attribute classifier (40 CelebA attributes)'),
-                                ('recon', ('small', 'paper'), 'reconstruction network (stage 2, the U-Net)')):
-        t = sub.add_parser(f'train-{kind}', help=f'train the {what.split(" (")[0]} on stage-1 caches',
-                           formatter_class=_HelpFormatter, description=
-            f'Train the {what} on the train split of one or more stage-1 caches, validate on the val split of the '
-            f'evaluation cache, keep the best epoch, and test on its test split. Writes {kind}.keras, its card {kind}.json '
-            'and log.csv; an interrupted run resumes when started again.')
-        t.add_argument('caches', nargs='+', metavar='CACHE_DIR', help='stage-1 caches (faceobf prepare); their train splits are merged')
-        t.add_argument('--out', required=True, metavar='MODEL_DIR', help='folder for the model, its card and the training log')
-        t.add_argument('--eval-cache', metavar='CACHE_DIR', default=None, help='cache whose val/test splits evaluate (default: the first)')
-        t.add_argument('--preset', default='small', choices=presets, help="'small' trains on a CPU; 'paper' is the report's")
-        t.add_argument('--epochs', type=int, default=None, help="epochs (default: the preset's)")
-        t.add_argument('--batch-size', type=int, default=None, help="batch size (default: the preset's)")
-        t.add_argument('--overwrite', action='store_true', help='replace a finished model in MODEL_DIR')
-        t.add_argument('--quiet', action='store_true', help='one line per epoch instead of a progress bar')
+
+# %% ../nbs/08_cli.ipynb #106dc879
+def _add_train(sub, kind:str, what:str):
+    from faceobf.training import preset_names
+    t = sub.add_parser(f'train-{kind}', help=f'train the {what.split(" (")[0]} on stage-1 caches',
+                       formatter_class=_HelpFormatter, description=
+        f'Train the {what} on the train split of one or more stage-1 caches, validate on the val split of the '
+        f'evaluation cache, keep the best epoch, and test on its test split. Writes {kind}.keras, its card {kind}.json '
+        'and log.csv; an interrupted run resumes when started again.')
+    t.add_argument('caches', nargs='+', metavar='CACHE_DIR', help='stage-1 caches (faceobf prepare); their train splits are merged')
+    t.add_argument('--out', required=True, metavar='MODEL_DIR', help='folder for the model, its card and the training log')
+    t.add_argument('--eval-cache', metavar='CACHE_DIR', default=None, help='cache whose val/test splits evaluate (default: the first)')
+    t.add_argument('--preset', default='small', choices=preset_names(kind), help="'small' trains on a CPU; 'paper' is the report's")
+    t.add_argument('--epochs', type=int, default=None, help="epochs (default: the preset's)")
+    t.add_argument('--batch-size', type=int, default=None, help="batch size (default: the preset's)")
+    t.add_argument('--overwrite', action='store_true', help='replace a finished model in MODEL_DIR')
+    t.add_argument('--quiet', action='store_true', help='one line per epoch instead of a progress bar')
+
+def build_parser() -> argparse.ArgumentParser:
+    "The `faceobf` argument parser."
+    p = argparse.ArgumentParser(prog='faceobf', description=
+        'faceobf protects people in photos by regenerating their faces so that face recognisers no longer identify them. '
+        'CelebA and dlib\'s 68-point landmark model are for non-commercial research only.')
+    p.add_argument('--version', action='version', version=f'faceobf {__version__}')
+    sub = p.add_subparsers(dest='command', metavar='COMMAND')
+    _add_demo(sub); _add_prepare(sub); _add_obfuscate(sub); _add_verify(sub)
+    _add_train(sub, 'fac', 'face attribute classifier (40 CelebA attributes)')
+    _add_train(sub, 'recon', 'reconstruction network (stage 2, the U-Net)')
     return p
 
-# %% ../nbs/08_cli.ipynb #35a1362d
-import contextlib
+# %% ../nbs/08_cli.ipynb #57ea0e24
 import importlib
 import tempfile
 
@@ -223,7 +191,7 @@ def quiet_import(name:str):
         finally:
             os.dup2(saved, 2); os.close(saved)
 
-# %% ../nbs/08_cli.ipynb #59e3237e
+# %% ../nbs/08_cli.ipynb #7c740df1
 class UserError(Exception):
     "An error the user can fix; the CLI prints its message and exits with status 1."
 
@@ -238,7 +206,8 @@ def run_prepare(args) -> dict:
         if len(sel) == 0: raise UserError(f"no images selected in {index.image_dir} (splits {','.join(args.splits)}, fraction {args.fraction})")
         print(f"{index}\nselected {len(sel):,} image(s): splits {','.join(args.splits)}, first {args.fraction:g} of each"
               + (f", limit {args.limit}" if args.limit is not None else ''), flush=True)
-        opts = Stage1Options(size=args.size, detector=args.detector, min_score=args.min_score, codec=args.codec)
+        detector = replace(STAGE1_DETECTOR, detector=args.detector, min_score=args.min_score)
+        opts = Stage1Options(size=args.size, detector=detector, codec=args.codec)
         m = build_cache(index.take(sel), args.out, opts, workers=max(args.workers, 1), shard_size=max(args.shard_size, 1),
                         progress=not args.quiet)
     except (FileNotFoundError, FileExistsError, CelebAFormatError, ModelFileError, ValueError) as e:
@@ -250,11 +219,12 @@ def run_prepare(args) -> dict:
           f"{m['images_this_run']:,} image(s) processed in {m['seconds_this_run']:.1f} s this run")
     return m
 
+# %% ../nbs/08_cli.ipynb #70c3bffe
 def _training_splits(args) -> tuple:
-    "Train (merged), val and test arrays from the caches named on the command line, and the crop size."
+    "Train (merged), val and test arrays from the caches named on the command line, the crop size, and the data for the card."
     quiet_import('faceobf.dataset')
-    from faceobf.dataset import Stage1Cache
-    from faceobf.attributes import merge_splits
+    from faceobf.dataset import Stage1Cache, merge_splits
+    from faceobf.training import cache_digest
     caches = [Stage1Cache(c) for c in args.caches]
     ev = Stage1Cache(args.eval_cache) if args.eval_cache else caches[0]
     sizes = {tuple(c.size) for c in caches + [ev]}
@@ -263,12 +233,12 @@ def _training_splits(args) -> tuple:
     for name, arr, where in (('train', train, 'the caches'), ('val', val, ev.dir)):
         if len(arr['files']) == 0: raise UserError(f"no {name} images in {where}; prepare a cache with that split (faceobf prepare --splits)")
     print(f"train {len(train['files']):,} faces, validation {len(val['files']):,}, test {len(test['files']):,}", flush=True)
-    data = dict(train=[str(c.dir) for c in caches], eval=str(ev.dir), n_train=len(train['files']), n_val=len(val['files']))
+    data = dict(train=[cache_digest(c.dir) for c in caches], eval=cache_digest(ev.dir), n_train=len(train['files']), n_val=len(val['files']))
     return train, val, test, ev.size, data
 
 def _finish_card(card_path, n_train, **results) -> dict:
     "Add test results to a model card and print the training summary."
-    from faceobf.attributes import update_model_card
+    from faceobf.training import update_model_card
     card = update_model_card(card_path, **results)
     secs, done = card['train_seconds_this_run'], card.get('epochs_this_run', 0)
     if done: print(f"training: {done} epoch(s) in {secs / 60:.1f} min, {secs / done:.0f} s per epoch, "
@@ -276,13 +246,18 @@ def _finish_card(card_path, n_train, **results) -> dict:
     print(f"model: {Path(card_path).with_suffix('.keras')} (card {card_path})")
     return card
 
+def _preset(kind, args):
+    from faceobf.training import get_preset
+    return get_preset(kind, args.preset, **({'batch_size': args.batch_size} if args.batch_size else {}))
+
+# %% ../nbs/08_cli.ipynb #f343f870
 def run_train_fac(args) -> dict:
     "The `train-fac` subcommand: merge the caches' train splits, train, test, and complete the model card."
     from faceobf.dataset import CacheBatches
-    from faceobf.attributes import fac_preset, train_fac, evaluate_fac, majority_baseline
+    from faceobf.attributes import train_fac, evaluate_fac, majority_baseline
     try:
         train, val, test, size, data = _training_splits(args)
-        preset = fac_preset(args.preset, input_size=tuple(size), **({'batch_size': args.batch_size} if args.batch_size else {}))
+        preset = replace(_preset('fac', args), input_size=tuple(size))
         model = train_fac(preset, CacheBatches(train, preset.batch_size), CacheBatches(val, 256, shuffle=False), args.out,
                           epochs=args.epochs, overwrite=args.overwrite, verbose=2 if args.quiet else 1, data=data)
     except (FileNotFoundError, FileExistsError, ValueError, KeyError) as e:
@@ -297,10 +272,10 @@ def run_train_fac(args) -> dict:
 def run_train_recon(args) -> dict:
     "The `train-recon` subcommand: train the reconstruction network, test its SSIM, complete the model card."
     from faceobf.dataset import CacheBatches
-    from faceobf.reconnet import recon_preset, train_recon, recon_xy
+    from faceobf.reconnet import train_recon, recon_xy
     try:
         train, val, test, size, data = _training_splits(args)
-        preset = recon_preset(args.preset, input_size=tuple(size), **({'batch_size': args.batch_size} if args.batch_size else {}))
+        preset = replace(_preset('recon', args), input_size=tuple(size))
         model = train_recon(preset, CacheBatches(train, preset.batch_size, to_xy=recon_xy),
                             CacheBatches(val, 64, to_xy=recon_xy, shuffle=False), args.out, epochs=args.epochs,
                             overwrite=args.overwrite, verbose=2 if args.quiet else 1, data=data)
@@ -313,8 +288,13 @@ def run_train_recon(args) -> dict:
         print(f"test: SSIM {results['test_ssim']:.4f} on {len(test['files']):,} faces")
     return _finish_card(Path(args.out)/'recon.json', len(train['files']), **results)
 
+# %% ../nbs/08_cli.ipynb #856533e3
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp')
 OUTPUT_TAG = '_obfuscated'
+
+def _is_candidate(f:Path) -> bool:
+    "Is `f`, met in a folder search, a photo to obfuscate (not an earlier result or a temporary file)?"
+    return f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES and not f.stem.endswith(OUTPUT_TAG) and not is_temp_file(f)
 
 def collect_inputs(items) -> tuple:
     "`(found, problems)`: `(file, root)` pairs from paths, folders (recursive) and globs; earlier outputs are skipped."
@@ -322,12 +302,10 @@ def collect_inputs(items) -> tuple:
     found, problems = {}, []
     for item in items:
         p = Path(item)
-        if p.is_dir(): pairs = [(f, p) for f in sorted(p.rglob('*')) if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
-                                and not f.stem.endswith(OUTPUT_TAG)]
+        if p.is_dir(): pairs = [(f, p) for f in sorted(p.rglob('*')) if _is_candidate(f)]
         elif p.exists(): pairs = [(p, p.parent)]
         else:
-            pairs = [(Path(f), Path(f).parent) for f in sorted(glob.glob(str(item), recursive=True))
-                     if Path(f).is_file() and not Path(f).stem.endswith(OUTPUT_TAG)]
+            pairs = [(Path(f), Path(f).parent) for f in sorted(glob.glob(str(item), recursive=True)) if _is_candidate(Path(f))]
             if not pairs: problems.append((str(item), 'no such file, folder or matching pattern'))
         for f, root in pairs: found.setdefault(f, root)
     return list(found.items()), problems
@@ -339,59 +317,65 @@ def output_path(src:Path, out_dir=None, root=None) -> Path:
     rel = src.parent.relative_to(root) if root is not None and src.parent.is_relative_to(root) else Path()
     return Path(out_dir)/rel/name
 
-# %% ../nbs/08_cli.ipynb #80b6784f
-def run_obfuscate(args) -> list:
-    "The `obfuscate` subcommand."
-    from tqdm.auto import tqdm
+# %% ../nbs/08_cli.ipynb #8a1d2eec
+def _obfuscator(args):
+    "The `Obfuscator` and attribute policy that the options of `obfuscate` ask for."
     quiet_import('faceobf.generation')
-    from faceobf.generation import Obfuscator, get_policy
+    from faceobf.generation import Obfuscator, get_policy, load_models
     try:
         policy = get_policy([a.strip() for a in args.flip.split(',') if a.strip()] if args.flip else args.policy, args.allow_protected)
-        obf = Obfuscator(args.method, policy, models=None if args.method != 'generative' else _models(args.models),
-                         min_score=args.min_score)
+        models = load_models(args.models) if args.method == 'generative' else None
+        return Obfuscator(args.method, policy, models=models, detector=replace(DEFAULT_DETECTOR, min_score=args.min_score)), policy
     except (KeyError, ValueError) as e: raise UserError(str(e).strip('"')) from None
-    files, problems = collect_inputs(args.inputs)
-    results = [dict(input=i, status='failed', error=why) for i, why in problems]
-    for src, root in tqdm(files, unit='photo', disable=args.quiet or len(files) < 2):
-        dst = output_path(src, args.out, root)
-        row = dict(input=str(src), output=str(dst))
-        if dst.exists() and not args.overwrite:
-            row.update(status='skipped', note=f"{dst} exists; use --overwrite to replace it"); results.append(row); continue
-        try:
-            photo = load_photo(src)
-            new, faces = obf(photo)
-            save_photo(new, dst, source=src)
-            row.update(status='done', faces=faces)
-        except PhotoError as e: row.update(status='failed', error=str(e))
-        except Exception as e: row.update(status='failed', error=f'{src}: {type(e).__name__}: {e}')
-        results.append(row)
+
+def _obfuscate_file(obf, src:Path, dst:Path, overwrite:bool) -> dict:
+    "Obfuscate one photo file into `dst`; the report row (status done, skipped or failed)."
+    row = dict(input=str(src), output=str(dst))
+    if dst.exists() and not overwrite: return dict(row, status='skipped', note=f"{dst} exists; use --overwrite to replace it")
+    try:
+        new, faces = obf(read_photo(src))
+        save_photo(new, dst, source=src)
+        return dict(row, status='done', faces=faces)
+    except PhotoError as e: return dict(row, status='failed', error=str(e))
+    except Exception as e: return dict(row, status='failed', error=f'{src}: {type(e).__name__}: {e}')
+
+def _summarise(results:list, method:str, policy) -> str:
+    "Print skips, failures and fallbacks to stderr; return the one-line summary."
     faces = [f for r in results for f in r.get('faces', [])]
     failed = [r for r in results if r['status'] == 'failed']
-    fallbacks = [f for f in faces if 'fallback' in f]
     skipped = [r for r in results if r['status'] == 'skipped']
+    fallbacks = [f for f in faces if 'fallback' in f]
     for r in skipped: print(f"skipped: {r['note']}", file=sys.stderr)
     for r in failed: print(f"failed: {r['error']}", file=sys.stderr)
     for r in results:
         for f in r.get('faces', []):
             if 'fallback' in f: print(f"note: {r['input']} face {f['face']}: {f['fallback']}", file=sys.stderr)
-    print(f"{len(results) - len(failed) - len(skipped)} of {len(results)} photo(s) done, {len(skipped)} skipped: {len(faces)} face(s) found, "
-          f"{len(faces) - len(fallbacks)} {'regenerated' if args.method == 'generative' else 'replaced'}, {len(fallbacks)} fallback(s); "
-          f"{len(failed)} failed" + (f"; method {args.method}" + (f", policy {policy.name} ({', '.join(policy.flip)})" if args.method == 'generative' else '')))
-    if not faces and results and not failed: print("no face was found: the outputs equal the inputs (without their metadata)")
+    return (f"{len(results) - len(failed) - len(skipped)} of {len(results)} photo(s) done, {len(skipped)} skipped: {len(faces)} face(s) found, "
+            f"{len(faces) - len(fallbacks)} {'regenerated' if method == 'generative' else 'replaced'}, {len(fallbacks)} fallback(s); "
+            f"{len(failed)} failed" + (f"; method {method}" + (f", policy {policy.name} ({', '.join(policy.flip)})" if method == 'generative' else '')))
+
+def run_obfuscate(args) -> list:
+    "The `obfuscate` subcommand."
+    from tqdm.auto import tqdm
+    obf, policy = _obfuscator(args)
+    files, problems = collect_inputs(args.inputs)
+    results = [dict(input=i, status='failed', error=why) for i, why in problems]
+    for src, root in tqdm(files, unit='photo', disable=args.quiet or len(files) < 2):
+        results.append(_obfuscate_file(obf, src, output_path(src, args.out, root), args.overwrite))
+    print(_summarise(results, args.method, policy))
+    done = [r for r in results if r['status'] == 'done']
+    if done and not any(r.get('faces') for r in done): print("no face was found: the outputs equal the inputs (without their metadata)")
     if args.report:
-        Path(args.report).write_text(json.dumps(dict(method=args.method, policy=dict(name=policy.name, flip=list(policy.flip)),
-                                                     photos=results), indent=1))
-    if failed: raise SystemExit(1)
+        with atomic_write(Path(args.report)) as tmp:
+            tmp.write_text(json.dumps(dict(method=args.method, policy=dict(name=policy.name, flip=list(policy.flip)), photos=results), indent=1))
+    if any(r['status'] == 'failed' for r in results): raise SystemExit(1)
     return results
 
-def _models(folder):
-    from faceobf.generation import load_models
-    return load_models(folder)
-
+# %% ../nbs/08_cli.ipynb #8223325e
 def run_verify(args) -> list:
     "The `verify` subcommand."
     from faceobf.recognizer import verify_protection, MATCH_THRESHOLD
-    try: rows = verify_protection(load_photo(args.original), load_photo(args.obfuscated))
+    try: rows = verify_protection(read_photo(args.original), read_photo(args.obfuscated))
     except PhotoError as e: raise UserError(str(e)) from None
     if not rows: print(f"no face found in {args.original}")
     for r in rows:
@@ -401,7 +385,8 @@ def run_verify(args) -> list:
     if rows: print(f"{sum(r['protected'] for r in rows)} of {len(rows)} face(s) protected against dlib's recogniser")
     return rows
 
-def obfuscation_demo(out_dir='reports/demo', policies=('paper', 'all')) -> list:
+# %% ../nbs/08_cli.ipynb #f0baed0a
+def obfuscation_demo(out_dir=DEMO_OUT, policies=('paper', 'all')) -> list:
     "Obfuscate the sample photos with the shipped models; write the results, a before/after figure and the stage-1 figure."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -433,14 +418,16 @@ def run_demo(args) -> list:
         print(f"{r['photo']}: face {r['face']} at {tuple(r['box'])}: {r['method']} {change}{'; ' + r['fallback'] if 'fallback' in r else ''} -> {r['output']}")
     return rows
 
+# %% ../nbs/08_cli.ipynb #79783bdb
+COMMANDS = {'demo': run_demo, 'prepare': run_prepare, 'train-fac': run_train_fac, 'train-recon': run_train_recon,
+            'obfuscate': run_obfuscate, 'verify': run_verify}
+
 def main(argv=None) -> int:
     "Entry point of the `faceobf` command."
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None: parser.print_help(); return 2
-    try:
-        {'demo': run_demo, 'prepare': run_prepare, 'train-fac': run_train_fac, 'train-recon': run_train_recon,
-         'obfuscate': run_obfuscate, 'verify': run_verify}[args.command](args)
+    try: COMMANDS[args.command](args)
     except (UserError, ModelFileError) as e:
         print(f"faceobf {args.command}: error: {e}", file=sys.stderr); return 1
     except SystemExit as e: return int(e.code or 0)

@@ -14,7 +14,6 @@ import os
 import platform
 import re
 import secrets
-import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path

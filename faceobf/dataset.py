@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .core import ATTRIBUTE_NAMES, atomic_write, markdown_table
+from .core import ATTRIBUTE_NAMES, atomic_write
 from .landmarks import align_main_face, DetectorConfig, STAGE1_DETECTOR
 
 # %% auto #0
@@ -29,7 +29,7 @@ __all__ = ['ATTR_FILE', 'IDENTITY_FILE', 'PARTITION_FILE', 'SPLITS', 'IMAGE_FOLD
            'CROP_CODECS', 'CelebAFormatError', 'read_attributes', 'read_identities', 'read_partition',
            'write_celeba_annotations', 'CelebAIndex', 'find_image_dir', 'load_celeba', 'subset_indices',
            'Stage1Options', 'encode_crops', 'decode_crops', 'build_cache', 'cache_summary', 'Stage1Cache',
-           'merge_splits', 'crops_to_attrs', 'tf_dataset', 'benchmark_stage1', 'CacheBatches']
+           'merge_splits', 'crops_to_attrs', 'tf_dataset', 'benchmark_stage1']
 
 # %% ../nbs/03_dataset.ipynb #9787e3a9
 ATTR_FILE, IDENTITY_FILE, PARTITION_FILE = 'list_attr_celeba.txt', 'identity_CelebA.txt', 'list_eval_partition.txt'
@@ -323,8 +323,6 @@ def merge_splits(caches:list, split:str) -> dict:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 # %% ../nbs/03_dataset.ipynb #9b8c4c5c
-_all_ = ['CacheBatches']
-
 def crops_to_attrs(batch:dict) -> tuple:
     "Default `to_xy`: crops as float32 in [0, 1], attributes as float32 targets."
     return batch['crops'].astype(np.float32) / 255.0, batch['attrs'].astype(np.float32)

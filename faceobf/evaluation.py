@@ -7,39 +7,37 @@ Docs: https://faceobf.github.io/faceobf/evaluation.html.md"""
 # %% ../nbs/07_evaluation.ipynb #40b42813
 from __future__ import annotations
 
-import csv
-import io
-from pathlib import Path
-
-import cv2
 import numpy as np
 
-from .landmarks import as_rgb_uint8, align_face, atomic_write, find_faces
-from .attributes import ATTRIBUTE_NAMES, predict_attributes, binarize
+from .core import as_rgb_uint8, read_photo, PhotoError, ATTRIBUTE_NAMES
+from .landmarks import align_face, detect_faces, largest_face
+from .attributes import predict_attributes, binarize
+from .reconnet import ssim_map as model_ssim_map
 from .generation import Obfuscator, obfuscation_region, get_policy
 from .recognizer import Gallery, embed_face_near, face_embedding, identity_draw, identity_labels, train_recognizer, recognizer_accuracy
 
 # %% auto #0
 __all__ = ['METHOD_ORDER', 'ssim_map', 'masked_mean', 'region_ssim', 'evaluation_methods', 'evaluate_photo', 'evaluate_photos',
-           'build_gallery', 'attacker_rows', 'write_table', 'table3_draws', 'table3_rows', 'attribute_control',
-           'example_grid', 'reid_vs_detection']
+           'build_gallery', 'attacker_rows', 'table3_draws', 'table3_rows', 'attribute_control', 'example_grid',
+           'reid_vs_detection']
 
 # %% ../nbs/07_evaluation.ipynb #e233be4c
-def ssim_map(a, b, sigma:float=1.5) -> np.ndarray:
-    "Per-pixel SSIM (H, W) of two RGB uint8 images, averaged over the colour channels."
-    a, b = as_rgb_uint8(a).astype(np.float64), as_rgb_uint8(b).astype(np.float64)
+def ssim_map(a, b, window:int=11) -> np.ndarray:
+    "Per-pixel SSIM (H, W) of two RGB uint8 images by the network's SSIM, averaged over colour; NaN on the border it cannot see."
+    from keras import ops
+    a, b = as_rgb_uint8(a), as_rgb_uint8(b)
     if a.shape != b.shape: raise ValueError(f"images differ in shape: {a.shape} and {b.shape}")
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    blur = lambda x: cv2.GaussianBlur(x, (0, 0), sigma)
-    mu_a, mu_b = blur(a), blur(b)
-    var_a, var_b, cov = blur(a * a) - mu_a ** 2, blur(b * b) - mu_b ** 2, blur(a * b) - mu_a * mu_b
-    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2))
-    return s.mean(axis=-1)
+    inner = ops.convert_to_numpy(model_ssim_map(a[None].astype('float32') / 255, b[None].astype('float32') / 255, size=window))[0]
+    out = np.full(a.shape[:2], np.nan, np.float32)
+    r = window // 2
+    out[r:a.shape[0] - r, r:a.shape[1] - r] = inner.mean(axis=-1)
+    return out
 
 def masked_mean(values, mask) -> float:
-    "Mean of `values` where `mask` is set (NaN for an empty mask)."
-    mask = np.asarray(mask).astype(bool)
-    return float(np.asarray(values)[mask].mean()) if mask.any() else float('nan')
+    "Mean of the finite `values` where `mask` is set (NaN when there are none)."
+    values = np.asarray(values, np.float64)
+    keep = np.asarray(mask).astype(bool) & np.isfinite(values)
+    return float(values[keep].mean()) if keep.any() else float('nan')
 
 def region_ssim(a, b, mask) -> float:
     "Mean SSIM of `a` against `b` over the pixels where `mask` is set (NaN for an empty mask)."
@@ -58,7 +56,7 @@ def evaluation_methods(models) -> dict:
 def evaluate_photo(photo, methods:dict, crop_size=(128, 64), attack:bool=True) -> dict:
     "Per method: the subject's crop, SSIM inside/outside its ellipse, and the attacker's view; None without a face."
     photo = as_rgb_uint8(photo)
-    faces = find_faces(photo)  # as `Obfuscator` finds them
+    faces = detect_faces(photo)  # as `Obfuscator` finds them
     if not faces: return None
     subject = faces[0]  # the largest
     inside = obfuscation_region(photo.shape, subject)[0].astype(bool)
@@ -82,13 +80,12 @@ def _progress(it, total, desc, show):
 
 def evaluate_photos(paths, identities, methods:dict, crop_size=(128, 64), attack=True, progress:bool=True) -> dict:
     "`evaluate_photo` over image files; `attack` may be a bool per photo. Arrays per method, and the skipped files."
-    from faceobf.landmarks import read_image, ImageReadError
     attack = np.broadcast_to(np.asarray(attack, bool), (len(paths),))
     kept, skipped = [], []
     per = {name: dict(crop=[], ssim_inside=[], ssim_outside=[], embedding=[], embedding_known=[], fallbacks=0) for name in methods}
     for i, path in enumerate(_progress(paths, len(paths), 'photos', progress)):
-        try: res = evaluate_photo(read_image(path), methods, crop_size, bool(attack[i]))
-        except (OSError, ImageReadError) as e: skipped.append((str(path), f'unreadable: {e}')); continue
+        try: res = evaluate_photo(read_photo(path), methods, crop_size, bool(attack[i]))
+        except PhotoError as e: skipped.append((str(path), f'unreadable: {e}')); continue
         if res is None: skipped.append((str(path), 'no face found')); continue
         kept.append(i)
         for name, m in res['methods'].items():
@@ -105,12 +102,11 @@ def evaluate_photos(paths, identities, methods:dict, crop_size=(128, 64), attack
 
 def build_gallery(paths, identities, progress:bool=True) -> tuple:
     "`(Gallery, skipped)`: the embedding of the largest face of each clean photo."
-    from faceobf.landmarks import read_image, main_face, ImageReadError
     embs, ids, skipped = [], [], []
     for path, ident in _progress(list(zip(paths, identities)), len(paths), 'gallery', progress):
-        try: photo = read_image(path)
-        except (OSError, ImageReadError) as e: skipped.append((str(path), f'unreadable: {e}')); continue
-        face = main_face(photo, upsample=None, min_score=0.0)
+        try: photo = read_photo(path)
+        except PhotoError as e: skipped.append((str(path), f'unreadable: {e}')); continue
+        face = largest_face(photo)  # found as the probes are
         if face is None: skipped.append((str(path), 'no face found')); continue
         embs.append(face_embedding(photo, face)); ids.append(ident)
     return Gallery(embs, ids), skipped
@@ -130,15 +126,6 @@ def attacker_rows(run:dict, gallery:Gallery, data:str) -> list:
                      'SSIM outside face': f"{np.nanmean(m['ssim_outside']):.3f}", 'SSIM of face': f"{np.nanmean(m['ssim_inside']):.3f}",
                      'fallbacks': m['fallbacks']})
     return rows
-
-def write_table(rows:list, folder, name:str, title:str='', note:str=''):
-    "`rows` (dicts with the same keys) as `name.md` (with a title and note) and `name.csv` in `folder`."
-    from faceobf.dataset import markdown_table
-    folder = Path(folder)
-    with atomic_write(folder/f'{name}.md') as tmp:
-        tmp.write_text((f'## {title}\n\n' if title else '') + markdown_table(rows) + '\n' + (f'\n{note}\n' if note else ''))
-    buf = io.StringIO(); w = csv.DictWriter(buf, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
-    with atomic_write(folder/f'{name}.csv') as tmp: tmp.write_text(buf.getvalue())
 
 # %% ../nbs/07_evaluation.ipynb #97074f0f
 def table3_draws(run:dict, preset, seeds, epochs:int=None, per_identity:int=15, progress:bool=True) -> list:
@@ -182,7 +169,7 @@ def example_grid(photos:list, methods:dict, zoom:float=0.6):
     fig, axs = plt.subplots(len(photos), len(methods), figsize=(1.9 * len(methods), 2.3 * len(photos)), squeeze=False)
     for i, photo in enumerate(photos):
         photo = as_rgb_uint8(photo)
-        faces = find_faces(photo)
+        faces = detect_faces(photo)
         l, t, r, b = faces[0].box if faces else (0, 0, *photo.shape[1::-1])
         m = int(zoom * (r - l))
         for j, (name, method) in enumerate(methods.items()):

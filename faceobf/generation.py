@@ -14,9 +14,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .landmarks import as_rgb_uint8, detect_faces, find_faces, align_face, ModelFileError, atomic_write
+from .core import as_rgb_uint8, atomic_write, ATTRIBUTE_NAMES, attribute_index
+from .landmarks import detect_faces, align_face, ModelFileError, DetectorConfig, DEFAULT_DETECTOR
 from .masking import face_ellipse, ellipse_mask
-from .attributes import ATTRIBUTE_NAMES, attribute_index, predict_attributes, binarize, load_model_with_card
+from .attributes import predict_attributes, binarize
+from .training import load_model_with_card
 from .reconnet import reconstruct
 
 # %% auto #0
@@ -171,16 +173,16 @@ METHODS = {'generative': generative_content, 'blur': blur_content, 'pixelate': p
 # %% ../nbs/05_generation.ipynb #0e73308a
 class Obfuscator:
     "Obfuscate every face of a photo with one method (`generative`, `blur`, `pixelate` or `mask`)."
-    def __init__(self, method:str='generative', policy='paper', models:FaceModels=None, detector:str='hog',
-                 upsample:int=None, min_score:float=0.0, allow_protected:bool=False):
+    def __init__(self, method:str='generative', policy='paper', models:FaceModels=None,
+                 detector:DetectorConfig=DEFAULT_DETECTOR, allow_protected:bool=False):
         if method not in METHODS: raise KeyError(f"unknown method {method!r}; choose from {list(METHODS)}")
         self.method, self.policy = method, get_policy(policy, allow_protected)
         if method == 'generative' and models is None: models = load_models()
-        self.models, self.detector, self.upsample, self.min_score = models, detector, upsample, min_score
+        self.models, self.detector = models, detector
 
     def find_faces(self, photo) -> list:
-        "All faces, with the upsampling chosen from the photo's size unless fixed."
-        return find_faces(photo, self.detector, self.upsample, self.min_score)
+        "All faces, found as `self.detector` says (by default: every possible face)."
+        return detect_faces(photo, self.detector)
 
     def __call__(self, photo, faces:list=None) -> tuple:
         "`(new photo, report)`: one report entry per face (box, score, method used, attributes, fallback reason)."

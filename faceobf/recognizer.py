@@ -7,17 +7,18 @@ Docs: https://faceobf.github.io/faceobf/recognizer.html.md"""
 # %% ../nbs/06_recognizer.ipynb #3cdd63db
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from .landmarks import as_rgb_uint8, detect_faces, find_faces, dlib_model_path
+from .core import as_rgb_uint8
+from .landmarks import detect_faces, dlib_model_path, DetectorConfig, DEFAULT_DETECTOR
+from .training import RecognizerPreset, get_preset
 
 # %% auto #0
-__all__ = ['MATCH_THRESHOLD', 'RECOGNIZER_PRESETS', 'face_embedding', 'embedding_distance', 'box_iou', 'match_faces',
-           'verify_protection', 'Gallery', 'embed_face_near', 'RecognizerPreset', 'recognizer_preset',
-           'build_recognizer', 'identity_draw', 'identity_labels', 'train_recognizer', 'recognizer_accuracy']
+__all__ = ['MATCH_THRESHOLD', 'face_embedding', 'embedding_distance', 'box_iou', 'match_faces', 'verify_protection', 'Gallery',
+           'embed_face_near', 'build_recognizer', 'identity_draw', 'identity_labels', 'train_recognizer',
+           'recognizer_accuracy']
 
 # %% ../nbs/06_recognizer.ipynb #61db32cf
 MATCH_THRESHOLD = 0.6  # dlib's: embeddings closer than this belong to the same person
@@ -93,45 +94,12 @@ class Gallery:
         return dict(detected=True, rank1=bool(self.identities[np.argmin(d)] == identity),
                     matched=nearest is not None and nearest < threshold, distance=nearest)
 
-def embed_face_near(photo, box, min_iou:float=0.5, upsample:int=None):
+def embed_face_near(photo, box, min_iou:float=0.5, config:DetectorConfig=DEFAULT_DETECTOR):
     "dlib's embedding of the face detected in `photo` that overlaps `box` most (IoU >= `min_iou`), or None."
     photo = as_rgb_uint8(photo)
-    faces = [f for f in find_faces(photo, upsample=upsample) if box_iou(f.box, box) >= min_iou]
+    faces = [f for f in detect_faces(photo, config) if box_iou(f.box, box) >= min_iou]
     if not faces: return None
     return face_embedding(photo, max(faces, key=lambda f: box_iou(f.box, box)))
-
-# %% ../nbs/06_recognizer.ipynb #4c5bac77
-@dataclass(frozen=True)
-class RecognizerPreset:
-    "Hyper-parameters of the report's AlexNet-derived person recogniser."
-    name: str
-    input_size: tuple = (128, 64)                   # the stage-1 crop it takes
-    resize_to: tuple = (227, 227)                   # None: work at input_size
-    conv_widths: tuple = (96, 256, 384, 384, 256)   # AlexNet's five convolutions
-    first_kernel: int = 11
-    first_stride: int = 4
-    fc_widths: tuple = (4096, 4096)                 # AlexNet's dense layers
-    extra_dense: tuple = (2048, 1024, 512, 256, 128, 64)  # the report's six added dense layers
-    dense_batchnorm: bool = False
-    augment: bool = False                           # random flips and shifts while training
-    dropout: float = 0.5                            # after AlexNet's dense layers
-    batch_size: int = 32
-    epochs: int = 30
-    learning_rate: float = 1e-3                     # Adam's default
-    description: str = ''
-
-RECOGNIZER_PRESETS = {
-    'paper': RecognizerPreset('paper', description="AlexNet at 227x227 + 6 dense layers + 20-way softmax, as in the report"),
-    'small': RecognizerPreset('small', resize_to=None, conv_widths=(32, 64, 96, 96, 64), first_kernel=5, first_stride=2,
-                              fc_widths=(256, 256), extra_dense=(256, 128, 128, 64, 64, 32), dense_batchnorm=True,
-                              augment=True, dropout=0.3, epochs=60,
-                              description='the same layer plan at 128x64, narrower, batch-normalised dense layers, augmentation'),
-}
-
-def recognizer_preset(name:str, **changes) -> RecognizerPreset:
-    "The recogniser preset called `name`, with any field replaced by `changes`."
-    from faceobf.attributes import pick_preset  # here, so that `faceobf verify` does not import Keras
-    return pick_preset(RECOGNIZER_PRESETS, name, 'recognizer', **changes)
 
 # %% ../nbs/06_recognizer.ipynb #dbf4cf22
 def _dense(x, units, batchnorm):
@@ -152,7 +120,7 @@ def build_recognizer(preset:RecognizerPreset|str='small', # the preset or its na
     "A compiled AlexNet-derived person recogniser: crops in [0, 1] -> probabilities of `n_identities` identities."
     import keras
     from keras import layers
-    p = recognizer_preset(preset) if isinstance(preset, str) else preset
+    p = get_preset('recognizer', preset)
     inputs = keras.Input((*p.input_size, 3), name='crop')
     norm = layers.Normalization(axis=-1, name='normalise')
     if train_crops is not None: norm.adapt(np.asarray(train_crops, np.float32) / 255.0)
@@ -208,7 +176,7 @@ def train_recognizer(preset:RecognizerPreset|str, crops, labels, # uint8 crops a
                      n_identities:int=20, epochs:int=None, seed:int=0, verbose:int=0):
     "`(model, history)`: the recogniser trained on `crops`; the weights' initialisation follows `seed`."
     import keras
-    p = recognizer_preset(preset) if isinstance(preset, str) else preset
+    p = get_preset('recognizer', preset)
     crops = np.asarray(crops)
     if crops.shape[1:3] != tuple(p.input_size):
         raise ValueError(f"crops are {crops.shape[1]}x{crops.shape[2]}, the {p.name} recognizer takes {p.input_size[0]}x{p.input_size[1]}")

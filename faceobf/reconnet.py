@@ -7,9 +7,8 @@ Docs: https://faceobf.github.io/faceobf/reconnet.html.md"""
 # %% ../nbs/04_reconnet.ipynb #18861577
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import dataclass, asdict
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +16,12 @@ import keras
 from keras import layers, ops
 
 from .masking import mask_face
-from .attributes import fit_keeping_best, load_model_with_card, pick_preset
+from .training import ReconPreset, get_preset, fit_keeping_best
 
 # %% auto #0
-__all__ = ['RECON_PRESETS', 'ConditionEncoding', 'ReconPreset', 'recon_preset', 'conv_bn_relu', 'unet', 'ssim', 'ssim_loss',
-           'ssim_metric', 'build_reconnet', 'trainable_parameters', 'recon_inputs', 'recon_xy', 'reconstruct',
-           'SnapshotCallback', 'train_recon', 'report_style_inputs', 'ReportStyleBatches', 'benchmark_recon_training']
+__all__ = ['ConditionEncoding', 'conv_bn_relu', 'unet', 'ssim_map', 'ssim', 'ssim_loss', 'ssim_metric', 'build_reconnet',
+           'trainable_parameters', 'recon_inputs', 'recon_xy', 'reconstruct', 'SnapshotCallback', 'train_recon',
+           'report_style_inputs', 'ReportStyleBatches', 'benchmark_recon_training']
 
 # %% ../nbs/04_reconnet.ipynb #38fe29f8
 @keras.saving.register_keras_serializable(package='faceobf')
@@ -50,32 +49,6 @@ class ConditionEncoding(layers.Layer):
     def get_config(self): return {**super().get_config(), 'sigma': self.sigma}
 
 # %% ../nbs/04_reconnet.ipynb #f1416c94
-@dataclass(frozen=True)
-class ReconPreset:
-    "Hyper-parameters of a reconstruction network."
-    name: str
-    width: float = 1.0              # multiplier of the channel widths
-    input_size: tuple = (128, 64)
-    widths: tuple = (128, 256, 384, 512, 640)
-    bottleneck: int = 64
-    sigma: float = 1.5              # landmark heatmap radius, pixels
-    batch_size: int = 16
-    epochs: int = 15
-    learning_rate: float = 2e-5
-    beta_1: float = 0.5
-    beta_2: float = 0.999
-    description: str = ''
-
-RECON_PRESETS = {
-    'paper': ReconPreset('paper', description="the report's U-Net (Figure 3), Adam(2e-5, 0.5, 0.999), batch 16, 15 epochs"),
-    'small': ReconPreset('small', width=0.125, epochs=8, learning_rate=1e-3,
-                         description='the same U-Net at 1/8 of the widths (16..80 channels, bottleneck 8); trains on a CPU'),
-}
-
-def recon_preset(name:str, **changes) -> ReconPreset:
-    "The reconstruction preset called `name`, with any field replaced by `changes`."
-    return pick_preset(RECON_PRESETS, name, 'reconstruction', **changes)
-
 def conv_bn_relu(x, filters):
     "3x3 convolution (same padding, no bias), batch normalisation, ReLU."
     x = layers.Conv2D(filters, 3, padding='same', use_bias=False)(x)
@@ -109,8 +82,8 @@ def _filter(x, g):
     ky = ops.tile(ops.reshape(g, (-1, 1, 1, 1)), (1, 1, c, 1))
     return ops.depthwise_conv(ops.depthwise_conv(x, kx, padding='valid'), ky, padding='valid')
 
-def ssim(y_true, y_pred, max_val:float=1.0, size:int=11, sigma:float=1.5, k1:float=0.01, k2:float=0.03):
-    "Mean SSIM per image of (B, H, W, C) images in [0, `max_val`] (Wang et al. 2004, Gaussian window)."
+def ssim_map(y_true, y_pred, max_val:float=1.0, size:int=11, sigma:float=1.5, k1:float=0.01, k2:float=0.03):
+    "SSIM at every pixel with a full window, (B, H - size + 1, W - size + 1, C), of images in [0, `max_val`] (Wang et al. 2004)."
     x, y = ops.cast(y_true, 'float32'), ops.cast(y_pred, 'float32')
     g = ops.convert_to_tensor(_gaussian_window(size, sigma))
     c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
@@ -118,8 +91,11 @@ def ssim(y_true, y_pred, max_val:float=1.0, size:int=11, sigma:float=1.5, k1:flo
     sxx = _filter(x * x, g) - mx * mx
     syy = _filter(y * y, g) - my * my
     sxy = _filter(x * y, g) - mx * my
-    s = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2))
-    return ops.mean(s, axis=(1, 2, 3))
+    return ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2))
+
+def ssim(y_true, y_pred, **kwargs):
+    "Mean SSIM per image of (B, H, W, C) images (the mean of `ssim_map`)."
+    return ops.mean(ssim_map(y_true, y_pred, **kwargs), axis=(1, 2, 3))
 
 @keras.saving.register_keras_serializable(package='faceobf')
 def ssim_loss(y_true, y_pred):
@@ -134,7 +110,7 @@ def ssim_metric(y_true, y_pred):
 # %% ../nbs/04_reconnet.ipynb #13bee57d
 def build_reconnet(preset:ReconPreset|str='small') -> keras.Model:
     "A compiled reconstruction network: (masked crop, landmarks, attributes) -> RGB crop in [0, 1]."
-    preset = recon_preset(preset) if isinstance(preset, str) else preset
+    preset = get_preset('recon', preset)
     h, w = preset.input_size
     masked = keras.Input((h, w, 3), name='masked')
     landmarks = keras.Input((68, 2), name='landmarks')
@@ -184,7 +160,7 @@ class SnapshotCallback(keras.callbacks.Callback):
 def train_recon(preset:ReconPreset|str, train, val, out_dir, epochs:int=None, data:dict=None, overwrite:bool=False,
                 verbose:int=1, callbacks:list=()) -> keras.Model:
     "Train a reconstruction network on (inputs, crop) batches, keeping the best epoch by validation SSIM."
-    preset = recon_preset(preset) if isinstance(preset, str) else preset
+    preset = get_preset('recon', preset)
     return fit_keeping_best(build_reconnet(preset), train, val, Path(out_dir)/'recon.keras', epochs or preset.epochs,
                             monitor='val_ssim_metric', overwrite=overwrite, verbose=verbose, callbacks=callbacks,
                             card=dict(kind='reconstruction network', preset=asdict(preset), data=data or {},
