@@ -3,7 +3,7 @@
 # the pinned requirements.txt; later calls reuse it (it is rebuilt when requirements.txt or
 # pyproject.toml change).
 #
-#   ./run.sh demo               the main job on the embedded sample photos -> reports/demo/
+#   ./run.sh demo               the main job on the embedded sample photos -> output/demo/ (ignored by git)
 #   ./run.sh test               the whole test suite (what CI runs)
 #   ./run.sh report DATA_ROOT [--preset small|paper] [--epochs N] [--draws N] [--photos N]
 #                 [--seed N] [--out DIR] [--only 06,07] [--train SET,SET] [--eval SET] [--wild SET]
@@ -15,7 +15,8 @@
 #                               the figures of CelebA faces stay out of git (.gitignore)
 #   ./run.sh faceobf ARGS...    the command line tool inside the venv (e.g. prepare --help)
 #   ./run.sh models DATA_ROOT   retrain the shipped default models from CelebA data sets
-#   ./run.sh readme             rewrite README.md from nbs/index.ipynb
+#   ./run.sh readme             regenerate the README's figures (faceobf demo -> reports/demo/)
+#                               and rewrite README.md from nbs/index.ipynb
 #   ./run.sh venv               only build the virtualenv
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -63,7 +64,7 @@ venv() {
 cmd=${1:-help}; [ $# -gt 0 ] && shift
 case "$cmd" in
   venv) venv ;;
-  demo) venv; "$VENV/bin/faceobf" demo --out reports/demo "$@" ;;
+  demo) venv; "$VENV/bin/faceobf" demo --out output/demo "$@" ;;
   test)
     venv
     export PATH="$PWD/$VENV/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2
@@ -159,7 +160,8 @@ PY
     "$VENV/bin/python" -c 'from faceobf.generation import ship_model as s; s("data/models/fac-small/fac.keras", "faceobf/models/fac.keras"); s("data/models/recon-small/recon.keras", "faceobf/models/recon.keras")'
     ls -la faceobf/models ;;
   faceobf) venv; "$VENV/bin/faceobf" "$@" ;;
-  readme) venv; "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README ;;
+  readme) venv; "$VENV/bin/faceobf" demo --out reports/demo
+    "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README ;;
   help|-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
   *) die "unknown command '$cmd' (try ./run.sh help)" ;;
 esac
