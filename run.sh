@@ -3,16 +3,20 @@
 # the pinned requirements.txt; later calls reuse it (it is rebuilt when requirements.txt or
 # pyproject.toml change).
 #
-#   ./run.sh demo               the main job on the embedded sample photos -> reports/demo/
+#   ./run.sh demo               the main job on the embedded sample photos -> output/demo/ (ignored by git)
 #   ./run.sh test               the whole test suite (what CI runs)
 #   ./run.sh report DATA_ROOT [--preset small|paper] [--epochs N] [--draws N] [--photos N]
 #                 [--seed N] [--out DIR] [--only 06,07] [--train SET,SET] [--eval SET] [--wild SET]
 #                               regenerate reports/ from a CelebA folder: every report notebook
 #                               run by papermill (defaults: small presets, 5 draws, the
-#                               development sets celeba-6k, celeba-10k-89px, celeba-wild-dev)
+#                               development sets celeba-6k, celeba-10k-89px, celeba-wild-dev);
+#                               executed notebooks are kept without images, paths relative
+#                               to the repository (scripts/clean_report_notebook.py), and
+#                               the figures of CelebA faces stay out of git (.gitignore)
 #   ./run.sh faceobf ARGS...    the command line tool inside the venv (e.g. prepare --help)
 #   ./run.sh models DATA_ROOT   retrain the shipped default models from CelebA data sets
-#   ./run.sh readme             rewrite README.md from nbs/index.ipynb
+#   ./run.sh readme             regenerate the README's figures (faceobf demo -> reports/demo/)
+#                               and rewrite README.md from nbs/index.ipynb
 #   ./run.sh venv               only build the virtualenv
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -60,7 +64,7 @@ venv() {
 cmd=${1:-help}; [ $# -gt 0 ] && shift
 case "$cmd" in
   venv) venv ;;
-  demo) venv; "$VENV/bin/faceobf" demo --out reports/demo "$@" ;;
+  demo) venv; "$VENV/bin/faceobf" demo --out output/demo "$@" ;;
   test)
     venv
     export PATH="$PWD/$VENV/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2
@@ -108,11 +112,16 @@ case "$cmd" in
     models=(); [ "$preset" = paper ] && models=(-p models_dir ../data/models/paper)
     # papermill runs every cell, the slow ones included, and keeps each executed notebook beside
     # its tables. Stage-1 caches and trained models go to data/ (ignored by git) and are reused.
+    # Then the executed notebook loses its image outputs (faces) and, like the tables beside it,
+    # the machine's absolute paths (written relative to the repository root); a failed run's too.
     pm() { local nb=$1 dir=$2; shift 2
       if [ -n "$only" ] && [ "${only#*,${nb%%_*},}" = "$only" ]; then echo "skipping $nb (--only)"; return 0; fi
-      mkdir -p "$out/$dir"; local t=$SECONDS
+      mkdir -p "$out/$dir"; local t=$SECONDS ok=1 files=()
       (cd nbs && "../$VENV/bin/papermill" --cwd . --log-level WARNING "$nb.ipynb" "$out/$dir/$nb.ipynb" \
-         -p report_dir "$out/$dir" "$@") || exit 1; echo "$out/$dir/ written ($((SECONDS - t)) s)"; }
+         -p report_dir "$out/$dir" "$@") || ok=0
+      mapfile -d '' files < <(find "$out/$dir" -maxdepth 1 -type f \( -name "$nb.ipynb" -o -name '*.json' -o -name '*.md' -o -name '*.csv' \) -print0)
+      [ ${#files[@]} = 0 ] || "$VENV/bin/python" scripts/clean_report_notebook.py "${files[@]}" || exit 1
+      [ $ok = 1 ] || exit 1; echo "$out/$dir/ written ($((SECONDS - t)) s)"; }
     pm 03_dataset stage1 -p data_root "$data" -p workers "${WORKERS:-2}"
     pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir "../data/models/fac-$preset" -p preset_name "$preset" "${ep[@]}" "${sets[@]}" "${ev[@]}"
     pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir "../data/models/recon-$preset" -p preset_name "$preset" "${ep[@]}" "${sets[@]}" "${ev[@]}"
@@ -126,6 +135,8 @@ case "$cmd" in
 import json, sys, glob, os
 from faceobf.attributes import environment
 out, args, data, preset, epochs, draws, photos, seed, train, eval_set, wild = sys.argv[1:]
+data = os.path.relpath(data)  # relative to the repository root (run.sh runs there), as in the whole of reports/
+args = ' '.join(os.path.relpath(a) if os.path.isabs(a) and os.path.isdir(a) else a for a in args.split(' '))
 secs = {os.path.relpath(p, out): json.load(open(p))['metadata']['papermill']['duration'] for p in sorted(glob.glob(f'{out}/*/0*.ipynb'))}
 run = dict(command=f'./run.sh report {args}',
            parameters=dict(data=data, preset=preset, epochs=epochs, draws=int(draws), photos=photos, seed=int(seed),
@@ -149,7 +160,8 @@ PY
     "$VENV/bin/python" -c 'from faceobf.generation import ship_model as s; s("data/models/fac-small/fac.keras", "faceobf/models/fac.keras"); s("data/models/recon-small/recon.keras", "faceobf/models/recon.keras")'
     ls -la faceobf/models ;;
   faceobf) venv; "$VENV/bin/faceobf" "$@" ;;
-  readme) venv; "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README ;;
+  readme) venv; "$VENV/bin/faceobf" demo --out reports/demo
+    "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README ;;
   help|-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
   *) die "unknown command '$cmd' (try ./run.sh help)" ;;
 esac

@@ -1,8 +1,10 @@
 "The repository's own rules: package in sync with the notebooks, clean notebooks, README and CI in step."
 import filecmp
+import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +95,111 @@ def test_readme_tables_are_the_reports(table):
     "The README quotes the regenerated report's tables; after `./run.sh report`, copy them into nbs/index.ipynb."
     rows = [l for l in (REPO/'reports'/table).read_text().splitlines() if l.startswith('|')]
     assert rows and '\n'.join(rows) in (REPO/'README.md').read_text(), f'README.md does not show reports/{table} as it is now'
+
+
+# Issue 11: a repository that keeps the privacy it sells. Figures with faces are committed only
+# from the public-domain sample photos (reports/demo/, or 'sample' in the name); the report run's
+# figures of CelebA faces stay on the machine that made them.
+CELEBA_FIGURES = ['reports/attributes/faces.png', 'reports/evaluation/examples.png',
+                  'reports/generation/before_after_dev.png', 'reports/reconnet/figure5.png']
+# charts without faces that the report run commits; a new figure goes here only after a look at it
+CHARTS = {'reports/attributes/curves.png', 'reports/attributes/per_attribute.png',
+          'reports/evaluation/reid_vs_detection.png', 'reports/recognizer/recognizer_curve.png'}
+MACHINE_PATH = re.compile(r'(?<![\w.~-])/(work|root|home|tmp)/[^\s"\'`)]*')
+
+
+def _git(*args):
+    "Run git in REPO; skip where git is absent or REPO is not the top of a checkout."
+    if shutil.which('git') is None: pytest.skip('git is not installed')
+    top = subprocess.run(['git', 'rev-parse', '--show-toplevel'], cwd=REPO, capture_output=True, text=True)
+    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != REPO: pytest.skip('not a git checkout')
+    return subprocess.run(['git', *args], cwd=REPO, capture_output=True, text=True)
+
+
+def _tracked_reports(*suffixes):
+    return [f for f in _git('ls-files', '-z', 'reports').stdout.split('\0') if f and f.lower().endswith(suffixes)]
+
+
+def _ignored(paths):
+    "The paths of `paths` that git ignores (a tracked path is not ignored)."
+    return set(_git('check-ignore', *paths).stdout.split())
+
+
+def test_committed_figures_show_only_sample_faces():
+    images = _tracked_reports('.png', '.jpg', '.jpeg', '.webp')
+    assert images
+    odd = [f for f in images if not f.startswith('reports/demo/') and 'sample' not in f.rsplit('/', 1)[-1] and f not in CHARTS]
+    assert not odd, f'figures of CelebA faces must not be committed (or, if they show no face, add them to CHARTS): {odd}'
+
+
+def test_celeba_figures_are_ignored():
+    assert _ignored(CELEBA_FIGURES) == set(CELEBA_FIGURES), 'add them to .gitignore and git rm --cached them'
+
+
+def test_main_job_output_is_ignored():
+    assert _ignored(['output/demo', 'output/demo/before_after.png']) == {'output/demo', 'output/demo/before_after.png'}
+
+
+def _strings(obj):
+    "Every string in parsed JSON (a notebook) except image data and attachments."
+    if isinstance(obj, str): yield obj
+    elif isinstance(obj, list):
+        for o in obj: yield from _strings(o)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            if k != 'attachments' and not k.startswith('image/'): yield from _strings(v)
+
+
+def test_report_notebooks_hold_no_images():
+    notebooks = _tracked_reports('.ipynb')
+    assert notebooks
+    found = []
+    for f in notebooks:
+        for i, cell in enumerate(json.loads((REPO/f).read_text())['cells']):
+            if cell.get('attachments'): found.append(f'{f} cell {i}: attachments')
+            found += [f'{f} cell {i}: {k}' for o in cell.get('outputs', []) for k in o.get('data', {}) if k.startswith('image/')]
+    assert not found, f'run scripts/clean_report_notebook.py on them: {found}'
+
+
+def test_reports_hold_no_absolute_paths():
+    files = _tracked_reports('.json', '.md', '.csv', '.ipynb')
+    assert files
+    found = []
+    for f in files:
+        text = (REPO/f).read_text()
+        texts = _strings(json.loads(text)) if f.endswith(('.ipynb', '.json')) else [text]
+        found += [f'{f}: {m.group(0)}' for t in texts for m in MACHINE_PATH.finditer(t)]
+    assert not found, f'write paths relative to the repository root (scripts/clean_report_notebook.py): {found[:20]}'
+
+
+def test_clean_report_notebook(tmp_path):
+    root = tmp_path/'repo'
+    png = {'image/png': 'iVBORw0KGgo=', 'text/plain': ['<Figure size 640x480 with 1 Axes>']}
+    nb = {'cells': [
+        {'cell_type': 'markdown', 'metadata': {}, 'source': ['![x](attachment:x.png)'], 'attachments': {'x.png': png}},
+        {'cell_type': 'code', 'execution_count': 1, 'metadata': {}, 'source': [f'data_root = "{tmp_path}/shared/data"\n'],
+         'outputs': [{'output_type': 'display_data', 'metadata': {}, 'data': png},
+                     {'output_type': 'stream', 'name': 'stdout', 'text': [f'{root}/reports/x 0.25 of 1/2 at https://a.io/b/c\n']},
+                     {'output_type': 'execute_result', 'execution_count': 1, 'metadata': {}, 'data': {'text/plain': ['3.5']}}]}],
+        'metadata': {'papermill': {'input_path': '03_dataset.ipynb', 'output_path': f'{root}/reports/s/03_dataset.ipynb',
+                                   'parameters': {'report_dir': f'{root}/reports/s'}}},
+        'nbformat': 4, 'nbformat_minor': 5}
+    path = tmp_path/'nb.ipynb'
+    path.write_text(json.dumps(nb))
+    table = tmp_path/'t.md'
+    table.write_text(f'data: `{tmp_path}/shared/data`; 12.5 images/s\n')
+    run(BIN/'python', REPO/'scripts'/'clean_report_notebook.py', '--root', root, path, table, check=True)
+    cells = json.loads(path.read_text())['cells']
+    assert 'attachments' not in cells[0]
+    assert [o['output_type'] for o in cells[1]['outputs']] == ['stream', 'execute_result']
+    assert cells[1]['outputs'][0]['text'] == ['reports/x 0.25 of 1/2 at https://a.io/b/c\n']
+    assert cells[1]['outputs'][1]['data'] == {'text/plain': ['3.5']}
+    assert cells[1]['source'] == ['data_root = "../shared/data"\n']
+    assert json.loads(path.read_text())['metadata']['papermill']['parameters'] == {'report_dir': 'reports/s'}
+    assert table.read_text() == 'data: `../shared/data`; 12.5 images/s\n'
+
+
+def test_package_passes_ruff_pyflakes_rules():
+    "ruff's F rules (pyflakes: unused imports, undefined names, ...) on the exported package."
+    res = run(BIN/'ruff', 'check', '--no-cache', '--output-format', 'concise', '--select', 'F', 'faceobf')
+    assert res.returncode == 0, f'fix these in nbs/ and run nbdev-export:\n{res.stdout}{res.stderr}'
