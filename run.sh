@@ -99,7 +99,9 @@ case "$cmd" in
         *) die "report: unknown option '$1' (see ./run.sh help)" ;;
       esac
     done
-    case "$preset" in small|paper) ;; *) die "report: --preset is small or paper, not '$preset'" ;; esac
+    # the presets every network has, from the one registry (faceobf.training.PRESETS)
+    presets=$("$VENV/bin/python" -c 'from faceobf.training import PRESETS; print(" ".join(sorted(set.intersection(*map(set, PRESETS.values())))))')
+    case " $presets " in *" $preset "*) ;; *) die "report: --preset is one of: $presets; not '$preset'" ;; esac
     data=$(cd "$data" && pwd); mkdir -p "$out"; out=$(cd "$out" && pwd)
     export TF_CPP_MIN_LOG_LEVEL=2
     ep=(); rep=(); [ -n "$epochs" ] && ep=(-p epochs "$epochs") && rep=(-p recognizer_epochs "$epochs")
@@ -133,7 +135,7 @@ case "$cmd" in
        -p seed "$seed" "${ph7[@]}" "${rep[@]}" "${models[@]}" "${ev[@]}" "${wl[@]}"
     "$VENV/bin/python" - "$out" "$all_args" "$data" "$preset" "${epochs:-preset}" "$draws" "${photos:-default}" "$seed" "${train:-default}" "${eval:-default}" "$wild" <<'PY'
 import json, sys, glob, os
-from faceobf.attributes import environment
+from faceobf.core import environment
 out, args, data, preset, epochs, draws, photos, seed, train, eval_set, wild = sys.argv[1:]
 data = os.path.relpath(data)  # relative to the repository root (run.sh runs there), as in the whole of reports/
 args = ' '.join(os.path.relpath(a) if os.path.isabs(a) and os.path.isdir(a) else a for a in args.split(' '))

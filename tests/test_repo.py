@@ -83,7 +83,7 @@ def test_report_without_data_says_how_to_get_celeba(args, message):
 
 def test_report_rejects_unknown_options(tmp_path):
     res = run(REPO/'run.sh', 'report', tmp_path, '--preset', 'huge')
-    assert res.returncode != 0 and "--preset is small or paper, not 'huge'" in res.stderr
+    assert res.returncode != 0 and "--preset is one of: paper small; not 'huge'" in res.stderr
     res = run(REPO/'run.sh', 'report', tmp_path, '--colour', 'red')
     assert res.returncode != 0 and "unknown option '--colour'" in res.stderr
     res = run(REPO/'run.sh', 'report', tmp_path, '--seed')
