@@ -14,6 +14,7 @@
 #                               to the repository (scripts/clean_report_notebook.py), and
 #                               the figures of CelebA faces stay out of git (.gitignore)
 #   ./run.sh faceobf ARGS...    the command line tool inside the venv (e.g. prepare --help)
+#   ./run.sh timings [NB ...]   run each notebook at its defaults; their times -> reports/notebooks/timings.md
 #   ./run.sh models DATA_ROOT   retrain the shipped default models from CelebA data sets
 #   ./run.sh readme             regenerate the README's figures (faceobf demo -> reports/demo/)
 #                               and rewrite README.md from nbs/index.ipynb
@@ -104,8 +105,12 @@ case "$cmd" in
     case " $presets " in *" $preset "*) ;; *) die "report: --preset is one of: $presets; not '$preset'" ;; esac
     data=$(cd "$data" && pwd); mkdir -p "$out"; out=$(cd "$out" && pwd)
     export TF_CPP_MIN_LOG_LEVEL=2
-    ep=(); rep=(); [ -n "$epochs" ] && ep=(-p epochs "$epochs") && rep=(-p recognizer_epochs "$epochs")
-    ph5=(); ph7=(); [ -n "$photos" ] && ph5=(-p eval_photos "$photos") && ph7=(-p wild_photos "$photos")
+    # The notebooks' own defaults are short runs for a reader in JupyterLab (minutes each); the report
+    # sets the full lengths: each preset's epochs (the small reconstruction network: 3 of its 8, to keep
+    # the whole report under 30 minutes on 2 cores), 100 photos per set in 05, 150 in-the-wild probes in 07.
+    ep=(-p epochs None); rep=(); [ -n "$epochs" ] && ep=(-p epochs "$epochs") && rep=(-p recognizer_epochs "$epochs")
+    ep4=("${ep[@]}"); [ -z "$epochs" ] && [ "$preset" = small ] && ep4=(-p epochs 3)
+    ph5=(-p eval_photos 100); ph7=(-p wild_photos 150); [ -n "$photos" ] && ph5=(-p eval_photos "$photos") && ph7=(-p wild_photos "$photos")
     # which data sets (folders of DATA_ROOT, caches in data/cache/): the notebooks' defaults are the development subsets
     sets=(); [ -n "$train" ] && sets+=(-y "train_sets: [${train//,/, }]"); ev=(); [ -n "$eval" ] && ev=(-p eval_set "$eval")
     wl=(); [ "$wild" != - ] && wl=(-p wild_set "$wild")
@@ -124,9 +129,9 @@ case "$cmd" in
       mapfile -d '' files < <(find "$out/$dir" -maxdepth 1 -type f \( -name "$nb.ipynb" -o -name '*.json' -o -name '*.md' -o -name '*.csv' \) -print0)
       [ ${#files[@]} = 0 ] || "$VENV/bin/python" scripts/clean_report_notebook.py "${files[@]}" || exit 1
       [ $ok = 1 ] || exit 1; echo "$out/$dir/ written ($((SECONDS - t)) s)"; }
-    pm 03_dataset stage1 -p data_root "$data" -p workers "${WORKERS:-2}"
-    pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir "../data/models/fac-$preset" -p preset_name "$preset" "${ep[@]}" "${sets[@]}" "${ev[@]}"
-    pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir "../data/models/recon-$preset" -p preset_name "$preset" "${ep[@]}" "${sets[@]}" "${ev[@]}"
+    pm 03_dataset stage1 -p data_root "$data" -p workers "${WORKERS:-2}" -p bench_images 1000
+    pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir "../data/models/fac-$preset" -p preset_name "$preset" -p bench_batches 20 "${ep[@]}" "${sets[@]}" "${ev[@]}"
+    pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir "../data/models/recon-$preset" -p preset_name "$preset" -p limit None "${ep4[@]}" "${sets[@]}" "${ev[@]}"
     if [ "$preset" = paper ] && [ -f data/models/fac-paper/fac.keras ] && [ -f data/models/recon-paper/recon.keras ]; then mkdir -p data/models/paper
       cp data/models/fac-paper/fac.keras data/models/fac-paper/fac.json data/models/recon-paper/recon.keras data/models/recon-paper/recon.json data/models/paper/; fi
     pm 05_generation generation -p data_root "$data" "${ph5[@]}" "${models[@]}"
@@ -161,6 +166,9 @@ PY
     "$f" train-recon data/cache/celeba-6k --out data/models/recon-small --preset small --overwrite --quiet
     "$VENV/bin/python" -c 'from faceobf.generation import ship_model as s; s("data/models/fac-small/fac.keras", "faceobf/models/fac.keras"); s("data/models/recon-small/recon.keras", "faceobf/models/recon.keras")'
     ls -la faceobf/models ;;
+  timings)
+    # every notebook at its default parameters (what a reader runs in JupyterLab) -> reports/notebooks/timings.md
+    venv; TF_CPP_MIN_LOG_LEVEL=2 "$VENV/bin/python" scripts/time_notebooks.py "$@" ;;
   faceobf) venv; "$VENV/bin/faceobf" "$@" ;;
   readme) venv; "$VENV/bin/faceobf" demo --out reports/demo
     "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README ;;

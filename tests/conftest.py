@@ -25,7 +25,7 @@ def mini_celeba(tmp_path_factory):
     import cv2
     import numpy as np
     from faceobf.dataset import write_celeba_annotations
-    from faceobf.landmarks import sample_photos
+    from faceobf.core import sample_photos
     root = tmp_path_factory.mktemp('celeba')
     img_dir = root/'img_align_celeba'; img_dir.mkdir()
     photos = sample_photos()

@@ -1,8 +1,6 @@
 "End-to-end tests of the `faceobf` command, as a user runs it."
 import json
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 from conftest import BIN, DEV_DATA, run

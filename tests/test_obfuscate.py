@@ -14,7 +14,7 @@ FACEOBF = BIN/'faceobf'
 @pytest.fixture()
 def album(tmp_path):
     "A folder of photos as users have them: a phone JPEG with EXIF orientation and GPS, a PNG, no-face and broken files."
-    from faceobf.landmarks import sample_photos
+    from faceobf.core import sample_photos
     photos = sample_photos()
     d = tmp_path/'album'; (d/'trip').mkdir(parents=True)
     exif = Image.Exif(); exif[0x0112] = 6; exif[0x8825] = {1: 'N', 2: (48.0, 51.0, 24.0)}
@@ -48,7 +48,7 @@ def test_obfuscate_a_folder(album, tmp_path):
     faces = [f for p in report['photos'] for f in p.get('faces', [])]
     assert all(f['method'] == 'generative' and 'attributes_after' in f for f in faces)
     # the face really changed, the rest of the photo did not
-    from faceobf.cli import load_photo
+    from faceobf.core import read_photo as load_photo
     a, b = load_photo(album/'trip'/'hopper.png'), load_photo(album/'trip'/'hopper_obfuscated.png')
     l, t, r, btm = by_name['hopper.png']['faces'][0]['box']
     assert np.abs(a[t:btm, l:r].astype(int) - b[t:btm, l:r]).mean() > 10
