@@ -107,10 +107,10 @@ case "$cmd" in
     export TF_CPP_MIN_LOG_LEVEL=2
     # The notebooks' own defaults are short runs for a reader in JupyterLab (minutes each); the report
     # sets the full lengths: each preset's epochs (the small reconstruction network: 3 of its 8, to keep
-    # the whole report under 30 minutes on 2 cores), 100 photos per set in 05, 150 in-the-wild probes in 07.
+    # the whole report under 30 minutes on 2 cores), 80 photos per set in 05, 150 in-the-wild probes in 07.
     ep=(-p epochs None); rep=(); [ -n "$epochs" ] && ep=(-p epochs "$epochs") && rep=(-p recognizer_epochs "$epochs")
     ep4=("${ep[@]}"); [ -z "$epochs" ] && [ "$preset" = small ] && ep4=(-p epochs 3)
-    ph5=(-p eval_photos 100); ph7=(-p wild_photos 150); [ -n "$photos" ] && ph5=(-p eval_photos "$photos") && ph7=(-p wild_photos "$photos")
+    ph5=(-p eval_photos 80); ph7=(-p wild_photos 150); [ -n "$photos" ] && ph5=(-p eval_photos "$photos") && ph7=(-p wild_photos "$photos")
     # which data sets (folders of DATA_ROOT, caches in data/cache/): the notebooks' defaults are the development subsets
     sets=(); [ -n "$train" ] && sets+=(-y "train_sets: [${train//,/, }]"); ev=(); [ -n "$eval" ] && ev=(-p eval_set "$eval")
     wl=(); [ "$wild" != - ] && wl=(-p wild_set "$wild")
@@ -129,7 +129,7 @@ case "$cmd" in
       mapfile -d '' files < <(find "$out/$dir" -maxdepth 1 -type f \( -name "$nb.ipynb" -o -name '*.json' -o -name '*.md' -o -name '*.csv' \) -print0)
       [ ${#files[@]} = 0 ] || "$VENV/bin/python" scripts/clean_report_notebook.py "${files[@]}" || exit 1
       [ $ok = 1 ] || exit 1; echo "$out/$dir/ written ($((SECONDS - t)) s)"; }
-    pm 03_dataset stage1 -p data_root "$data" -p workers "${WORKERS:-2}" -p bench_images 1000
+    pm 03_dataset stage1 -p data_root "$data" -p workers "${WORKERS:-2}" -p bench_images 1000 -p detector_photos 20
     pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir "../data/models/fac-$preset" -p preset_name "$preset" -p bench_batches 20 "${ep[@]}" "${sets[@]}" "${ev[@]}"
     pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir "../data/models/recon-$preset" -p preset_name "$preset" -p limit None "${ep4[@]}" "${sets[@]}" "${ev[@]}"
     if [ "$preset" = paper ] && [ -f data/models/fac-paper/fac.keras ] && [ -f data/models/recon-paper/recon.keras ]; then mkdir -p data/models/paper
@@ -149,7 +149,8 @@ run = dict(command=f'./run.sh report {args}',
            parameters=dict(data=data, preset=preset, epochs=epochs, draws=int(draws), photos=photos, seed=int(seed),
                            train_sets=train, eval_set=eval_set, wild_set='default' if wild == '-' else wild),
            notebook_seconds={k: round(v, 1) for k, v in secs.items()}, environment=environment(),
-           note='notebook_seconds come from each executed notebook\'s papermill record; with --only, the others are from earlier runs')
+           note='notebook_seconds come from each executed notebook\'s papermill record; with --only, the others are from earlier runs. '
+                'epochs=preset: each preset\'s epochs, except the small reconstruction network (3 of its 8, to keep the report under 30 min)')
 json.dump(run, open(f'{out}/run.json', 'w'), indent=1)
 print(f'{out}/run.json written; notebooks took', {k: round(v) for k, v in secs.items()}, 's')
 PY

@@ -18,10 +18,10 @@ import numpy as np
 from .core import as_rgb_uint8, read_photo, PhotoError
 
 # %% auto #0
-__all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'DEFAULT_DETECTOR', 'STAGE1_DETECTOR', 'CELEBA_FRAME', 'CELEBA_TEMPLATE',
-           'ModelFileError', 'dlib_model_path', 'Face', 'DetectorConfig', 'landmarks_in_box', 'detect_faces',
-           'largest_face', 'show_faces', 'five_points', 'similarity_transform', 'transform_points', 'AlignedFace',
-           'alignment_matrix', 'align_face', 'align_main_face']
+__all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'DETECTORS', 'DEFAULT_DETECTOR', 'STAGE1_DETECTOR', 'CELEBA_FRAME',
+           'CELEBA_TEMPLATE', 'ModelFileError', 'dlib_model_path', 'Face', 'DetectorConfig', 'landmarks_in_box',
+           'detect_faces', 'largest_face', 'show_faces', 'five_points', 'similarity_transform', 'transform_points',
+           'AlignedFace', 'alignment_matrix', 'align_face', 'align_main_face']
 
 # %% ../nbs/00_landmarks.ipynb #b31ed9a2
 DLIB_MODEL_FILES = {
@@ -77,17 +77,19 @@ def _shape_predictor():
     return dlib.shape_predictor(str(dlib_model_path('landmarks68')))
 
 # %% ../nbs/00_landmarks.ipynb #d91681cc
+DETECTORS = ('hog', 'mmod', 'both')
+
 @dataclass(frozen=True)
 class DetectorConfig:
     "How faces are found: dlib's `detector`, the lowest score kept, and how far a small photo is doubled first."
-    detector: str = 'hog'      # 'hog' (fast, the report's) or 'mmod' (CNN, slower, finds more)
+    detector: str = 'hog'      # 'hog' (fast, the report's), 'mmod' (CNN, slower, finds more) or 'both' (their union)
     min_score: float = 0.0     # detections scored below this are dropped (dlib's own threshold is 0)
     min_side: int = 480        # double a photo until its short side reaches this ...
     max_upsample: int = 2      # ... but at most this many times
     upsample: int = None       # a fixed number of doublings instead (None: from the photo's size)
 
     def __post_init__(self):
-        if self.detector not in ('hog', 'mmod'): raise ValueError(f"unknown detector {self.detector!r}: use 'hog' or 'mmod'")
+        if self.detector not in DETECTORS: raise ValueError(f"unknown detector {self.detector!r}: use one of {', '.join(DETECTORS)}")
 
     def upsample_for(self, shape) -> int:
         "Doublings for a photo of `shape`: the fixed `upsample`, or the fewest that bring its short side to `min_side`."
@@ -99,12 +101,20 @@ class DetectorConfig:
 DEFAULT_DETECTOR = DetectorConfig()
 STAGE1_DETECTOR = DetectorConfig(min_score=0.3, min_side=320, max_upsample=3)
 
+def _overlap(a, b) -> float:
+    "Intersection over union of two dlib rectangles."
+    iw = max(0, min(a.right(), b.right()) - max(a.left(), b.left())); ih = max(0, min(a.bottom(), b.bottom()) - max(a.top(), b.top()))
+    union = a.area() + b.area() - iw * ih
+    return iw * ih / union if union > 0 else 0.0
+
 def _find_boxes(img, detector, upsample):
-    "Boxes and scores from one of dlib's detectors."
+    "Boxes and scores from one of dlib's detectors, or from both (a CNN box that overlaps a HOG box is the same face)."
     if detector == 'hog':
         rects, scores, _ = _hog_detector().run(img, upsample, 0.0)
         return list(zip(rects, scores))
-    return [(d.rect, d.confidence) for d in _mmod_detector()(img, upsample)]
+    if detector == 'mmod': return [(d.rect, d.confidence) for d in _mmod_detector()(img, upsample)]
+    hog = _find_boxes(img, 'hog', upsample)
+    return hog + [(r, s) for r, s in _find_boxes(img, 'mmod', upsample) if all(_overlap(r, h) < 0.3 for h, _ in hog)]
 
 def landmarks_in_box(img, box) -> np.ndarray:
     "dlib's 68 landmarks for the face in `box` (left, top, right, bottom) of RGB image `img`."
