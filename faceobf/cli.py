@@ -15,17 +15,21 @@ from pathlib import Path
 
 from dataclasses import replace
 
+import numpy as np
+
 from . import __version__
-from .core import sample_photos, atomic_write, read_photo, save_photo, PhotoError, is_temp_file
-from .landmarks import detect_faces, align_face, show_faces, ModelFileError, DEFAULT_DETECTOR, STAGE1_DETECTOR
+from .core import sample_photos, atomic_write, read_photo, decode_photo, save_photo, PhotoError, is_temp_file, remove_stale_temps, OUTPUT_FORMATS
+from .landmarks import detect_faces, align_face, show_faces, ModelFileError, DEFAULT_DETECTOR, STAGE1_DETECTOR, DETECTORS
 from .masking import mask_face
 
+DEMO_OUT = 'output/demo'  # the main job's results: a folder git ignores
 POLICY_NAMES = ('paper', 'all', 'report-all')  # the names of `faceobf.generation.POLICIES`, checked by a test below
 
 # %% auto #0
-__all__ = ['POLICY_NAMES', 'DEMO_OUT', 'IMAGE_SUFFIXES', 'OUTPUT_TAG', 'COMMANDS', 'save_figure_atomically', 'stage1_demo',
-           'build_parser', 'quiet_import', 'UserError', 'run_prepare', 'run_train_fac', 'run_train_recon',
-           'collect_inputs', 'output_path', 'run_obfuscate', 'run_verify', 'obfuscation_demo', 'run_demo', 'main']
+__all__ = ['DEMO_OUT', 'POLICY_NAMES', 'MAX_MIN_SCORE', 'IMAGE_SUFFIXES', 'OUTPUT_TAG', 'COMMANDS', 'save_figure_atomically',
+           'stage1_demo', 'hard_variants', 'missed_faces_demo', 'build_parser', 'quiet_import', 'UserError',
+           'run_prepare', 'run_train_fac', 'run_train_recon', 'skip_reason', 'collect_inputs', 'output_path',
+           'plan_outputs', 'run_obfuscate', 'run_verify', 'obfuscation_demo', 'run_demo', 'main']
 
 # %% ../nbs/08_cli.ipynb #81922bef
 def save_figure_atomically(fig, path):
@@ -34,7 +38,7 @@ def save_figure_atomically(fig, path):
     with atomic_write(path) as tmp: fig.savefig(tmp, dpi=110, bbox_inches='tight', format=path.suffix.lstrip('.') or 'png')
     return path
 
-def stage1_demo(out_dir='output/demo', size=(128, 64)) -> list:
+def stage1_demo(out_dir=DEMO_OUT, size=(128, 64)) -> list:
     "Detect, align and mask the faces of the sample photos; save `stage1_demo.png` in `out_dir`; one summary row per face."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -59,6 +63,38 @@ def stage1_demo(out_dir='output/demo', size=(128, 64)) -> list:
     for r in rows: r['figure'] = str(path)
     return rows
 
+# %% ../nbs/08_cli.ipynb #71dd5afc
+def hard_variants(photo, face) -> dict:
+    "The photo made harder for a detector: the face cut by the border, turned a quarter, shrunk to 20 and to 10 pixels wide."
+    import cv2
+    l, t, r, b = face.box
+    shrink = lambda px: cv2.resize(photo, None, fx=px / face.width, fy=px / face.width, interpolation=cv2.INTER_AREA)
+    return {'as taken': photo, 'cut by the border': np.ascontiguousarray(photo[:, (l + r) // 2:]),
+            'turned 90 degrees': np.ascontiguousarray(np.rot90(photo)), 'face 20 px wide': shrink(20), 'face 10 px wide': shrink(10)}
+
+def missed_faces_demo(out_dir=DEMO_OUT) -> list:
+    "Which detector finds the astronaut's face in each of `hard_variants`; save `missed_faces_sample.png`; one row per variant."
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+    astro = sample_photos()['astronaut']
+    variants = hard_variants(astro, detect_faces(astro)[0])
+    fig, axs = plt.subplots(1, len(variants), figsize=(3.2 * len(variants), 3.6))
+    rows, colours = [], {'hog': '#f1c40f', 'mmod': '#e74c3c'}
+    for ax, (name, img) in zip(axs, variants.items()):
+        found = {d: detect_faces(img, replace(DEFAULT_DETECTOR, detector=d)) for d in ('hog', 'mmod')}
+        ax.imshow(img); ax.set_axis_off()
+        for d, faces in found.items():
+            for f in faces:
+                l, t, r, b = f.box
+                ax.add_patch(Rectangle((l, t), r - l, b - t, fill=False, ec=colours[d], lw=2, ls='-' if d == 'hog' else '--'))
+        ax.set_title(f"{name}\nHOG {len(found['hog'])}, CNN {len(found['mmod'])} face(s)", fontsize=9)
+        rows.append(dict(variant=name, size=f'{img.shape[1]}x{img.shape[0]}', hog=len(found['hog']), mmod=len(found['mmod'])))
+    fig.suptitle("Which faces dlib's detectors find (HOG: yellow; CNN, --detector mmod: red, dashed)", fontsize=10, y=1.04)
+    save_figure_atomically(fig, Path(out_dir)/'missed_faces_sample.png')
+    plt.close(fig)
+    return rows
+
 # %% ../nbs/08_cli.ipynb #d1f61a01
 def _size(text):
     try:
@@ -73,6 +109,16 @@ def _fraction(text):
     if not 0 < v <= 1: raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
     return v
 
+MAX_MIN_SCORE = 0.5  # a higher detector threshold drops real faces (the astronaut's scores 1.5; small faces score far less)
+
+def _min_score(text):
+    try: v = float(text)
+    except ValueError: v = float('nan')
+    if not 0 <= v <= MAX_MIN_SCORE:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to {MAX_MIN_SCORE}, got {text!r}: a higher threshold "
+                                         "would leave real faces unprotected")
+    return v
+
 def _splits(text):
     names = [s.strip() for s in text.split(',') if s.strip()]
     if not names: raise argparse.ArgumentTypeError(f"expected a comma-separated list of splits, got {text!r}")
@@ -85,8 +131,6 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 # %% ../nbs/08_cli.ipynb #9634d0bd
-DEMO_OUT = 'output/demo'
-
 def _add_demo(sub):
     d = sub.add_parser('demo', help='obfuscate the sample photos that installed packages ship; writes results and figures',
                        description='Obfuscate the faces of two sample photos (scikit-image\'s astronaut, matplotlib\'s Grace Hopper) '
@@ -131,8 +175,11 @@ def _add_obfuscate(sub):
                    help="attributes flipped: 'paper' = Pointy_Nose, Smiling, Young, Big_Nose; 'all' = every non-protected one")
     o.add_argument('--flip', default=None, metavar='A,B,...', help='flip these attributes instead of a policy (e.g. Young,Smiling)')
     o.add_argument('--allow-protected', action='store_true', help='allow flipping gender-related attributes (Male, facial hair, make-up)')
-    o.add_argument('--min-score', type=float, default=DEFAULT_DETECTOR.min_score, help='ignore detections scored below this; 0 hides every '
-                   'possible face (weak false detections included), 0.3 skips most false detections but may miss small faces')
+    o.add_argument('--min-score', type=_min_score, default=DEFAULT_DETECTOR.min_score, help='ignore detections scored below this '
+                   f'(0 to {MAX_MIN_SCORE}); 0 hides every possible face (weak false detections included), 0.3 skips most false '
+                   'detections but may miss small faces')
+    o.add_argument('--detector', default='hog', choices=DETECTORS, help="dlib's HOG detector (fast), its CNN (mmod: finds more turned "
+                   "and small faces, about 15 times slower on a CPU), or both (their union, for a thorough run)")
     o.add_argument('--models', metavar='DIR', default=None, help='folder with fac.keras and recon.keras (default: the shipped models)')
     o.add_argument('--report', metavar='FILE.json', default=None, help='write a per-photo, per-face report')
     o.add_argument('--overwrite', action='store_true', help='replace existing NAME_obfuscated files')
@@ -288,44 +335,91 @@ def run_train_recon(args) -> dict:
         print(f"test: SSIM {results['test_ssim']:.4f} on {len(test['files']):,} faces")
     return _finish_card(Path(args.out)/'recon.json', len(train['files']), **results)
 
-# %% ../nbs/08_cli.ipynb #856533e3
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp')
+# %% ../nbs/08_cli.ipynb #a80ad039
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif')
 OUTPUT_TAG = '_obfuscated'
+_UNREADABLE = {'.heic': 'HEIC/HEIF photos cannot be read here: convert them to JPEG first', '.heif': 'HEIC/HEIF photos cannot be read '
+               'here: convert them to JPEG first', '.avif': 'AVIF cannot be read here: convert it to JPEG first'}
 
-def _is_candidate(f:Path) -> bool:
-    "Is `f`, met in a folder search, a photo to obfuscate (not an earlier result or a temporary file)?"
-    return f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES and not f.stem.endswith(OUTPUT_TAG) and not is_temp_file(f)
+def skip_reason(f:Path):
+    "Why a file met in a folder search is not a photo to obfuscate, or None when it is one."
+    if f.stem.endswith(OUTPUT_TAG): return 'an earlier result of faceobf'
+    if is_temp_file(f): return 'a temporary file left by an interrupted write'
+    if f.name.startswith('.'): return 'a hidden file'
+    if f.suffix.lower() in _UNREADABLE: return _UNREADABLE[f.suffix.lower()]
+    if f.suffix.lower() not in IMAGE_SUFFIXES: return f"not a photo type faceobf reads ({' '.join(IMAGE_SUFFIXES)})"
+    return None
+
+def _link_problem(f:Path):
+    "Why `f` cannot be read as a file: a broken link, a link to a folder, or something other than a file; None for a file."
+    if f.is_symlink() and not f.exists(): return 'a broken link (it points to nothing)'
+    if f.is_dir(): return 'a link to a folder (not followed, so that a link loop cannot trap the search)'
+    if not f.is_file(): return 'not a regular file'
+    return None
 
 def collect_inputs(items) -> tuple:
-    "`(found, problems)`: `(file, root)` pairs from paths, folders (recursive) and globs; earlier outputs are skipped."
+    "`(found, problems, skipped)`: `(file, root)` pairs from paths, folders (recursive) and globs; inputs that are missing; files passed over, with why."
     import glob
-    found, problems = {}, []
+    found, problems, skipped = {}, [], []
     for item in items:
         p = Path(item)
-        if p.is_dir(): pairs = [(f, p) for f in sorted(p.rglob('*')) if _is_candidate(f)]
-        elif p.exists(): pairs = [(p, p.parent)]
-        else:
-            pairs = [(Path(f), Path(f).parent) for f in sorted(glob.glob(str(item), recursive=True)) if _is_candidate(Path(f))]
-            if not pairs: problems.append((str(item), 'no such file, folder or matching pattern'))
-        for f, root in pairs: found.setdefault(f, root)
-    return list(found.items()), problems
+        if p.is_dir() or not p.exists():
+            files = [(f, p) for f in sorted(p.rglob('*'))] if p.is_dir() else [(Path(f), Path(f).parent) for f in sorted(glob.glob(str(item), recursive=True))]
+            if not p.is_dir() and not files: problems.append((str(item), 'no such file, folder or matching pattern'))
+            for f, root in files:
+                if f.is_dir() and not f.is_symlink(): continue  # a sub-folder: its files come on their own
+                why = _link_problem(f) or skip_reason(f)
+                if why: skipped.append((str(f), why))
+                else: found.setdefault(f, root)
+        else: found.setdefault(p, p.parent)
+    return list(found.items()), problems, skipped
 
+# %% ../nbs/08_cli.ipynb #b43dd0a9
 def output_path(src:Path, out_dir=None, root=None) -> Path:
-    "NAME_obfuscated.EXT beside `src`, or in `out_dir` under the same sub-folders as `src` has below `root`."
-    name = f'{src.stem}{OUTPUT_TAG}{src.suffix.lower() if src.suffix.lower() in IMAGE_SUFFIXES else ".png"}'
+    "NAME_obfuscated.EXT beside `src`, or in `out_dir` under the same sub-folders as `src` has below `root` (.png for types faceobf cannot write)."
+    name = f'{src.stem}{OUTPUT_TAG}{src.suffix.lower() if src.suffix.lower() in OUTPUT_FORMATS else ".png"}'
     if out_dir is None: return src.parent/name
     rel = src.parent.relative_to(root) if root is not None and src.parent.is_relative_to(root) else Path()
     return Path(out_dir)/rel/name
 
-# %% ../nbs/08_cli.ipynb #8a1d2eec
+def plan_outputs(found:list, out_dir=None) -> list:
+    "`(input, result)` pairs with a distinct result for every input (case-insensitively): clashes get -2, -3, ..."
+    taken, plan = set(), []
+    for src, root in found:
+        dst = base = output_path(src, out_dir, root)
+        k = 1
+        while str(dst).lower() in taken:
+            k += 1; dst = base.with_name(f'{base.stem}-{k}{base.suffix}')
+        taken.add(str(dst).lower()); plan.append((src, dst))
+    return plan
+
+# %% ../nbs/08_cli.ipynb #7a72b2e9
+def _check_report_path(path):
+    "Refuse, before any work, a `--report` path that cannot be written."
+    if path is None: return
+    p = Path(path)
+    if p.is_dir(): raise UserError(f"--report {p}: is a folder; give a file name, e.g. {p/'report.json'}")
+    if not p.parent.is_dir(): raise UserError(f"--report {p}: the folder {p.parent} does not exist; create it first")
+    if not os.access(p.parent, os.W_OK): raise UserError(f"--report {p}: cannot write in {p.parent}")
+
+def _policy_names(args):
+    "The attributes `--flip` names, or None for the policy; an empty `--flip` is an error, not the default."
+    if args.flip is None: return None
+    names = [a.strip() for a in args.flip.split(',') if a.strip()]
+    if not names: raise UserError("--flip needs at least one attribute name, e.g. --flip Young,Smiling (or leave it out for --policy)")
+    return names
+
+# %% ../nbs/08_cli.ipynb #647433b2
 def _obfuscator(args):
     "The `Obfuscator` and attribute policy that the options of `obfuscate` ask for."
+    flip = _policy_names(args)
     quiet_import('faceobf.generation')
     from faceobf.generation import Obfuscator, get_policy, load_models
     try:
-        policy = get_policy([a.strip() for a in args.flip.split(',') if a.strip()] if args.flip else args.policy, args.allow_protected)
+        policy = get_policy(flip if flip else args.policy, args.allow_protected)
         models = load_models(args.models) if args.method == 'generative' else None
-        return Obfuscator(args.method, policy, models=models, detector=replace(DEFAULT_DETECTOR, min_score=args.min_score)), policy
+        detector = replace(DEFAULT_DETECTOR, detector=args.detector, min_score=args.min_score)
+        return Obfuscator(args.method, policy, models=models, detector=detector), policy
     except (KeyError, ValueError) as e: raise UserError(str(e).strip('"')) from None
 
 def _obfuscate_file(obf, src:Path, dst:Path, overwrite:bool) -> dict:
@@ -333,41 +427,58 @@ def _obfuscate_file(obf, src:Path, dst:Path, overwrite:bool) -> dict:
     row = dict(input=str(src), output=str(dst))
     if dst.exists() and not overwrite: return dict(row, status='skipped', note=f"{dst} exists; use --overwrite to replace it")
     try:
-        new, faces = obf(read_photo(src))
+        if not src.is_file(): raise PhotoError(f"{src}: not a regular file")
+        if src.stat().st_size == 0: raise PhotoError(f"{src}: the file is empty (0 bytes)")
+        pixels, frames = decode_photo(src, str(src))
+        new, faces = obf(pixels)
         save_photo(new, dst, source=src)
-        return dict(row, status='done', faces=faces)
+        row = dict(row, status='done', faces=faces)
+        if frames > 1: row['note'] = f"{src}: only the first of its {frames} frames was obfuscated and written (a still image)"
+        return row
     except PhotoError as e: return dict(row, status='failed', error=str(e))
+    except OSError as e: return dict(row, status='failed', error=f'{src} -> {dst}: {e.strerror or e}')
     except Exception as e: return dict(row, status='failed', error=f'{src}: {type(e).__name__}: {e}')
 
-def _summarise(results:list, method:str, policy) -> str:
-    "Print skips, failures and fallbacks to stderr; return the one-line summary."
+# %% ../nbs/08_cli.ipynb #3cfadb5d
+def _summarise(results:list, passed_over:list, method:str, policy) -> str:
+    "Print skips, failures, notes and fallbacks to stderr; return the one-line summary."
     faces = [f for r in results for f in r.get('faces', [])]
     failed = [r for r in results if r['status'] == 'failed']
     skipped = [r for r in results if r['status'] == 'skipped']
     fallbacks = [f for f in faces if 'fallback' in f]
+    for f, why in passed_over: print(f"passed over: {f}: {why}", file=sys.stderr)
     for r in skipped: print(f"skipped: {r['note']}", file=sys.stderr)
     for r in failed: print(f"failed: {r['error']}", file=sys.stderr)
     for r in results:
+        if r['status'] == 'done' and 'note' in r: print(f"note: {r['note']}", file=sys.stderr)
         for f in r.get('faces', []):
             if 'fallback' in f: print(f"note: {r['input']} face {f['face']}: {f['fallback']}", file=sys.stderr)
-    return (f"{len(results) - len(failed) - len(skipped)} of {len(results)} photo(s) done, {len(skipped)} skipped: {len(faces)} face(s) found, "
+    return (f"{len(results) - len(failed) - len(skipped)} of {len(results)} photo(s) done, {len(skipped)} skipped, "
+            f"{len(passed_over)} other file(s) passed over: {len(faces)} face(s) found, "
             f"{len(faces) - len(fallbacks)} {'regenerated' if method == 'generative' else 'replaced'}, {len(fallbacks)} fallback(s); "
             f"{len(failed)} failed" + (f"; method {method}" + (f", policy {policy.name} ({', '.join(policy.flip)})" if method == 'generative' else '')))
 
 def run_obfuscate(args) -> list:
     "The `obfuscate` subcommand."
     from tqdm.auto import tqdm
+    _check_report_path(args.report)
     obf, policy = _obfuscator(args)
-    files, problems = collect_inputs(args.inputs)
-    results = [dict(input=i, status='failed', error=why) for i, why in problems]
-    for src, root in tqdm(files, unit='photo', disable=args.quiet or len(files) < 2):
-        results.append(_obfuscate_file(obf, src, output_path(src, args.out, root), args.overwrite))
-    print(_summarise(results, args.method, policy))
+    files, problems, passed_over = collect_inputs([i for i in args.inputs if i != '--'])
+    plan = plan_outputs(files, args.out)
+    for folder in sorted({dst.parent for _, dst in plan}):
+        for stale in remove_stale_temps(folder): print(f"removed {stale}: left by an interrupted run", file=sys.stderr)
+    results = [dict(input=i, status='failed', error=f'{i}: {why}') for i, why in problems]
+    for src, dst in tqdm(plan, unit='photo', disable=args.quiet or len(plan) < 2):
+        results.append(_obfuscate_file(obf, src, dst, args.overwrite))
+    print(_summarise(results, passed_over, args.method, policy))
     done = [r for r in results if r['status'] == 'done']
     if done and not any(r.get('faces') for r in done): print("no face was found: the outputs equal the inputs (without their metadata)")
+    if not results: print("nothing to obfuscate: no photo among the inputs")
     if args.report:
         with atomic_write(Path(args.report)) as tmp:
-            tmp.write_text(json.dumps(dict(method=args.method, policy=dict(name=policy.name, flip=list(policy.flip)), photos=results), indent=1))
+            tmp.write_text(json.dumps(dict(method=args.method, policy=dict(name=policy.name, flip=list(policy.flip)),
+                                           detector=dict(name=args.detector, min_score=args.min_score), photos=results,
+                                           passed_over=[dict(file=f, why=why) for f, why in passed_over]), indent=1))
     if any(r['status'] == 'failed' for r in results): raise SystemExit(1)
     return results
 
@@ -407,13 +518,16 @@ def obfuscation_demo(out_dir=DEMO_OUT, policies=('paper', 'all')) -> list:
     rows.append(dict(figure=str(save_figure_atomically(fig, out/'before_after.png'))))
     plt.close(fig)
     stage1_demo(out)
+    rows += [dict(missed=r) for r in missed_faces_demo(out)]
     return rows
 
 def run_demo(args) -> list:
     "The `demo` subcommand."
     rows = obfuscation_demo(args.out)
     for r in rows:
-        if 'figure' in r: print(f"figure: {r['figure']} (and {Path(r['figure']).parent/'stage1_demo.png'})"); continue
+        if 'figure' in r: print(f"figure: {r['figure']} (and {Path(r['figure']).parent/'stage1_demo.png'}, "
+                                f"{Path(r['figure']).parent/'missed_faces_sample.png'})"); continue
+        if 'missed' in r: print(f"detectors on the astronaut {r['missed']['variant']}: HOG {r['missed']['hog']}, CNN {r['missed']['mmod']} face(s)"); continue
         change = f"flipped {', '.join(sorted(set(r['attributes_before']) ^ set(r['attributes_after'])))}" if 'attributes_after' in r else ''
         print(f"{r['photo']}: face {r['face']} at {tuple(r['box'])}: {r['method']} {change}{'; ' + r['fallback'] if 'fallback' in r else ''} -> {r['output']}")
     return rows

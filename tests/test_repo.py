@@ -201,5 +201,5 @@ def test_clean_report_notebook(tmp_path):
 
 def test_package_passes_ruff_pyflakes_rules():
     "ruff's F rules (pyflakes: unused imports, undefined names, ...) on the exported package."
-    res = run(BIN/'ruff', 'check', '--no-cache', '--output-format', 'concise', '--select', 'F', 'faceobf')
+    res = run(BIN/'ruff', 'check', '--no-cache', '--output-format', 'concise', '--select', 'F', 'faceobf', 'tests', 'scripts')
     assert res.returncode == 0, f'fix these in nbs/ and run nbdev-export:\n{res.stdout}{res.stderr}'
