@@ -63,10 +63,17 @@ def test_simple_methods_and_verify(album, tmp_path):
     for method in ('blur', 'pixelate', 'mask'):
         res = run(FACEOBF, 'obfuscate', src, '-o', tmp_path/method, '--method', method, '--quiet', check=True)
         assert '1 replaced' in res.stdout
-    res = run(FACEOBF, 'verify', src, tmp_path/'mask'/'hopper_obfuscated.png', check=True)
-    assert 'face 0' in res.stdout and 'protected' in res.stdout and '1 of 1 face(s) protected' in res.stdout
-    same = run(FACEOBF, 'verify', src, src, check=True)
-    assert 'NOT protected' in same.stdout and '0 of 1' in same.stdout
+    res = run(FACEOBF, 'verify', src, tmp_path/'mask'/'hopper_obfuscated.png', check=True)  # exit 0: protected
+    assert 'face 0' in res.stdout and 'embedded at its original place' in res.stdout and '1 of 1 face(s) protected' in res.stdout
+    same = run(FACEOBF, 'verify', src, src)
+    assert same.returncode == 1 and 'NOT protected' in same.stdout and '0 of 1' in same.stdout
+    from PIL import Image
+    Image.open(src).resize((100, 100)).save(tmp_path/'small.png')
+    sizes = run(FACEOBF, 'verify', src, tmp_path/'small.png')
+    assert sizes.returncode == 2 and 'differ in size' in sizes.stderr and len(sizes.stderr.strip().splitlines()) == 1, sizes.stderr
+    Image.new('RGB', (64, 64), 'white').save(tmp_path/'blank.png')
+    nothing = run(FACEOBF, 'verify', tmp_path/'blank.png', tmp_path/'blank.png')
+    assert nothing.returncode == 1 and 'could not verify' in nothing.stdout  # no "protected" without a face to check
 
 
 def test_protected_attributes_need_consent(album, tmp_path):
