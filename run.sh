@@ -166,6 +166,7 @@ PY
     "$f" train-fac data/cache/celeba-6k data/cache/celeba-10k-89px --out data/models/fac-small --preset small --overwrite --quiet
     "$f" train-recon data/cache/celeba-6k --out data/models/recon-small --preset small --overwrite --quiet
     "$VENV/bin/python" -c 'from faceobf.generation import ship_model as s; s("data/models/fac-small/fac.keras", "faceobf/models/fac.keras"); s("data/models/recon-small/recon.keras", "faceobf/models/recon.keras")'
+    "$VENV/bin/python" scripts/build_donor_bank.py data/cache/celeba-6k data/cache/celeba-10k-89px --out faceobf/models/donors.npz
     ls -la faceobf/models ;;
   timings)
     # every notebook at its default parameters (what a reader runs in JupyterLab) -> reports/notebooks/timings.md

@@ -23,13 +23,15 @@ from .landmarks import detect_faces, align_face, show_faces, ModelFileError, DEF
 from .masking import mask_face
 
 DEMO_OUT = 'output/demo'  # the main job's results: a folder git ignores
-POLICY_NAMES = ('paper', 'all', 'report-all')  # the names of `faceobf.generation.POLICIES`, checked by a test below
+POLICY_NAMES = ('paper', 'all', 'report-all')
+GEOMETRY_NAMES = ('own', 'donor', 'mean')  # `faceobf.generation.GEOMETRIES`, checked by a test below  # the names of `faceobf.generation.POLICIES`, checked by a test below
 
 # %% auto #0
-__all__ = ['DEMO_OUT', 'POLICY_NAMES', 'MAX_MIN_SCORE', 'IMAGE_SUFFIXES', 'OUTPUT_TAG', 'COMMANDS', 'save_figure_atomically',
-           'stage1_demo', 'hard_variants', 'missed_faces_demo', 'build_parser', 'quiet_import', 'UserError',
-           'run_prepare', 'run_train_fac', 'run_train_recon', 'skip_reason', 'collect_inputs', 'output_path',
-           'plan_outputs', 'run_obfuscate', 'run_verify', 'obfuscation_demo', 'run_demo', 'main']
+__all__ = ['DEMO_OUT', 'POLICY_NAMES', 'GEOMETRY_NAMES', 'MAX_MIN_SCORE', 'IMAGE_SUFFIXES', 'OUTPUT_TAG', 'COMMANDS',
+           'save_figure_atomically', 'stage1_demo', 'hard_variants', 'missed_faces_demo', 'build_parser',
+           'quiet_import', 'UserError', 'run_prepare', 'run_train_fac', 'run_train_recon', 'skip_reason',
+           'collect_inputs', 'output_path', 'plan_outputs', 'run_obfuscate', 'run_verify', 'obfuscation_demo',
+           'run_demo', 'main']
 
 # %% ../nbs/08_cli.ipynb #81922bef
 def save_figure_atomically(fig, path):
@@ -175,6 +177,13 @@ def _add_obfuscate(sub):
                    help="attributes flipped: 'paper' = Pointy_Nose, Smiling, Young, Big_Nose; 'all' = every non-protected one")
     o.add_argument('--flip', default=None, metavar='A,B,...', help='flip these attributes instead of a policy (e.g. Young,Smiling)')
     o.add_argument('--allow-protected', action='store_true', help='allow flipping gender-related attributes (Male, facial hair, make-up)')
+    o.add_argument('--geometry', default='donor', choices=GEOMETRY_NAMES, help="the face shape drawn: 'donor' = another person's "
+                   "landmarks matched to the head's pose, 'own' = the face's own (the report's; keeps much of the identity), 'mean' = the mean shape")
+    o.add_argument('--no-verify', dest='verify', action='store_false', help="do not check each regenerated face with dlib's recogniser "
+                   '(faster; a face that still matches is then written as it was drawn)')
+    o.add_argument('--tries', type=int, default=4, metavar='N', help='regenerations (other donors) before a face that still matches is masked')
+    o.add_argument('--margin', type=float, default=0.7, metavar='D', help="dlib distance that stops the retries (dlib's match threshold is 0.6)")
+    o.add_argument('--seed', type=int, default=0, help='seed of the donor choice (the same photo and seed give the same faces)')
     o.add_argument('--min-score', type=_min_score, default=DEFAULT_DETECTOR.min_score, help='ignore detections scored below this '
                    f'(0 to {MAX_MIN_SCORE}); 0 hides every possible face (weak false detections included), 0.3 skips most false '
                    'detections but may miss small faces')
@@ -187,9 +196,14 @@ def _add_obfuscate(sub):
 
 def _add_verify(sub):
     v = sub.add_parser('verify', help='check with dlib\'s face recogniser that obfuscated faces no longer match',
-                       description='For each face of ORIGINAL, the distance between dlib face-recognition embeddings of it and of the '
-                                   'same face in OBFUSCATED; 0.6 or more (dlib\'s threshold) means the recogniser no longer matches them.')
+                       description='For each face of ORIGINAL (found as obfuscate finds faces), the distance between dlib '
+                                   'face-recognition embeddings of it and of the same face in OBFUSCATED, found again or, where no '
+                                   'face is found any more, embedded at its original place; the smaller distance counts. 0.6 or more '
+                                   '(dlib\'s threshold) means the recogniser no longer matches them. Exit status: 0 when every face '
+                                   'is protected; 1 when one is not, or when ORIGINAL shows no face to check; 2 when the photos differ '
+                                   'in size (not a photo and its obfuscated version).')
     v.add_argument('original', metavar='ORIGINAL'); v.add_argument('obfuscated', metavar='OBFUSCATED')
+    v.add_argument('--detector', default='hog', choices=DETECTORS, help="the detector obfuscate used (default: %(default)s)")
 
 # %% ../nbs/08_cli.ipynb #106dc879
 def _add_train(sub, kind:str, what:str):
@@ -415,11 +429,13 @@ def _obfuscator(args):
     flip = _policy_names(args)
     quiet_import('faceobf.generation')
     from faceobf.generation import Obfuscator, get_policy, load_models
+    if args.tries < 1: raise UserError(f"--tries must be 1 or more, got {args.tries}")
     try:
         policy = get_policy(flip if flip else args.policy, args.allow_protected)
-        models = load_models(args.models) if args.method == 'generative' else None
+        options = (dict(models=load_models(args.models), attributes=policy, geometry=args.geometry, verify=args.verify,
+                        tries=args.tries, margin=args.margin, seed=args.seed) if args.method == 'generative' else {})
         detector = replace(DEFAULT_DETECTOR, detector=args.detector, min_score=args.min_score)
-        return Obfuscator(args.method, policy, models=models, detector=detector), policy
+        return Obfuscator(args.method, detector=detector, **options), policy
     except (KeyError, ValueError) as e: raise UserError(str(e).strip('"')) from None
 
 def _obfuscate_file(obf, src:Path, dst:Path, overwrite:bool) -> dict:
@@ -453,9 +469,12 @@ def _summarise(results:list, passed_over:list, method:str, policy) -> str:
         if r['status'] == 'done' and 'note' in r: print(f"note: {r['note']}", file=sys.stderr)
         for f in r.get('faces', []):
             if 'fallback' in f: print(f"note: {r['input']} face {f['face']}: {f['fallback']}", file=sys.stderr)
+    checked = [f for f in faces if 'distance' in f]
+    verified = (f"; {sum(f.get('verified', False) for f in checked)} verified, {sum(f.get('tries', 1) > 1 for f in checked)} retried, "
+                f"{sum(f['method'] == 'mask' for f in checked)} masked by the verification") if checked else ''
     return (f"{len(results) - len(failed) - len(skipped)} of {len(results)} photo(s) done, {len(skipped)} skipped, "
             f"{len(passed_over)} other file(s) passed over: {len(faces)} face(s) found, "
-            f"{len(faces) - len(fallbacks)} {'regenerated' if method == 'generative' else 'replaced'}, {len(fallbacks)} fallback(s); "
+            f"{len(faces) - len(fallbacks)} {'regenerated' if method == 'generative' else 'replaced'}, {len(fallbacks)} fallback(s){verified}; "
             f"{len(failed)} failed" + (f"; method {method}" + (f", policy {policy.name} ({', '.join(policy.flip)})" if method == 'generative' else '')))
 
 def run_obfuscate(args) -> list:
@@ -470,34 +489,41 @@ def run_obfuscate(args) -> list:
     results = [dict(input=i, status='failed', error=f'{i}: {why}') for i, why in problems]
     for src, dst in tqdm(plan, unit='photo', disable=args.quiet or len(plan) < 2):
         results.append(_obfuscate_file(obf, src, dst, args.overwrite))
-    print(_summarise(results, passed_over, args.method, policy))
+    print(_summarise(results, passed_over, args.method, policy)
+          + (f', geometry {args.geometry}' + ('' if args.verify else ', unverified') if args.method == 'generative' else ''))
     done = [r for r in results if r['status'] == 'done']
     if done and not any(r.get('faces') for r in done): print("no face was found: the outputs equal the inputs (without their metadata)")
     if not results: print("nothing to obfuscate: no photo among the inputs")
     if args.report:
         with atomic_write(Path(args.report)) as tmp:
             tmp.write_text(json.dumps(dict(method=args.method, policy=dict(name=policy.name, flip=list(policy.flip)),
-                                           detector=dict(name=args.detector, min_score=args.min_score), photos=results,
+                                           detector=dict(name=args.detector, min_score=args.min_score),
+                                           geometry=args.geometry, verify=args.verify, tries=args.tries, margin=args.margin, seed=args.seed, photos=results,
                                            passed_over=[dict(file=f, why=why) for f, why in passed_over]), indent=1))
     if any(r['status'] == 'failed' for r in results): raise SystemExit(1)
     return results
 
 # %% ../nbs/08_cli.ipynb #8223325e
 def run_verify(args) -> list:
-    "The `verify` subcommand."
+    "The `verify` subcommand: exit status 0 when every face of ORIGINAL is protected, 1 when one is not (or none could be checked), 2 for photos of different sizes."
     from faceobf.recognizer import verify_protection, MATCH_THRESHOLD
-    try: rows = verify_protection(read_photo(args.original), read_photo(args.obfuscated))
+    try: rows = verify_protection(read_photo(args.original), read_photo(args.obfuscated),
+                                  config=replace(DEFAULT_DETECTOR, detector=args.detector))
     except PhotoError as e: raise UserError(str(e)) from None
-    if not rows: print(f"no face found in {args.original}")
+    except ValueError as e: print(f"faceobf verify: error: {e}", file=sys.stderr); raise SystemExit(2)
+    if not rows:
+        print(f"could not verify: no face found in {args.original} (try --detector both)"); raise SystemExit(1)
     for r in rows:
-        what = ('no longer detected' if not r['detected_after'] else f"distance {r['distance']:.3f} "
-                f"{'>=' if r['protected'] else '<'} {MATCH_THRESHOLD}")
-        print(f"face {r['face']} at {tuple(r['box'])}: {what}: {'protected' if r['protected'] else 'NOT protected (still matches)'}")
-    if rows: print(f"{sum(r['protected'] for r in rows)} of {len(rows)} face(s) protected against dlib's recogniser")
+        where = 'found again' if r['detected_after'] else 'no longer detected; embedded at its original place'
+        print(f"face {r['face']} at {tuple(r['box'])}: {where}: distance {r['distance']:.3f} "
+              f"{'>=' if r['protected'] else '<'} {MATCH_THRESHOLD}: {'protected' if r['protected'] else 'NOT protected (still matches)'}")
+    n = sum(r['protected'] for r in rows)
+    print(f"{n} of {len(rows)} face(s) protected against dlib's recogniser")
+    if n < len(rows): raise SystemExit(1)
     return rows
 
 # %% ../nbs/08_cli.ipynb #f0baed0a
-def obfuscation_demo(out_dir=DEMO_OUT, policies=('paper', 'all')) -> list:
+def obfuscation_demo(out_dir=DEMO_OUT) -> list:
     "Obfuscate the sample photos with the shipped models; write the results, a before/after figure and the stage-1 figure."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -505,15 +531,15 @@ def obfuscation_demo(out_dir=DEMO_OUT, policies=('paper', 'all')) -> list:
     from faceobf.generation import Obfuscator, load_models, comparison_figure
     out = Path(out_dir)
     models = load_models()
-    obfuscators = {f'faceobf {p}': Obfuscator('generative', p, models) for p in policies}
+    obfuscators = {'faceobf': Obfuscator('generative', models=models), "faceobf, own geometry (the report's)": Obfuscator('generative', models=models, geometry='own', verify=False)}
     obfuscators.update({m: Obfuscator(m) for m in ('blur', 'pixelate', 'mask')})
     photos, rows = sample_photos(), []
     for name, photo in photos.items():
-        new, faces = obfuscators[f'faceobf {policies[0]}'](photo)
+        new, faces = obfuscators['faceobf'](photo)
         path = save_photo(new, out/f'{name}{OUTPUT_TAG}.png')
         rows += [dict(photo=name, output=str(path), **f) for f in faces]
     fig = comparison_figure(photos, obfuscators)
-    fig.suptitle('faceobf: original, regenerated with flipped attributes (policies paper, all), and the simple methods',
+    fig.suptitle("faceobf: original, regenerated (default: another person's face shape, verified; and the report's own shape), and the simple methods",
                  fontsize=10, y=1.02)
     rows.append(dict(figure=str(save_figure_atomically(fig, out/'before_after.png'))))
     plt.close(fig)
@@ -529,7 +555,8 @@ def run_demo(args) -> list:
                                 f"{Path(r['figure']).parent/'missed_faces_sample.png'})"); continue
         if 'missed' in r: print(f"detectors on the astronaut {r['missed']['variant']}: HOG {r['missed']['hog']}, CNN {r['missed']['mmod']} face(s)"); continue
         change = f"flipped {', '.join(sorted(set(r['attributes_before']) ^ set(r['attributes_after'])))}" if 'attributes_after' in r else ''
-        print(f"{r['photo']}: face {r['face']} at {tuple(r['box'])}: {r['method']} {change}{'; ' + r['fallback'] if 'fallback' in r else ''} -> {r['output']}")
+        dist = f"; dlib distance {r['distance']:.2f} after {r['tries']} tr{'y' if r['tries'] == 1 else 'ies'}" if 'distance' in r else ''
+        print(f"{r['photo']}: face {r['face']} at {tuple(r['box'])}: {r['method']} {change}{dist}{'; ' + r['fallback'] if 'fallback' in r else ''} -> {r['output']}")
     return rows
 
 # %% ../nbs/08_cli.ipynb #79783bdb

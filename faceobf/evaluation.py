@@ -17,9 +17,9 @@ from .generation import Obfuscator, obfuscation_region, get_policy
 from .recognizer import Gallery, embed_face_near, face_embedding, identity_draw, identity_labels, train_recognizer, recognizer_accuracy
 
 # %% auto #0
-__all__ = ['METHOD_ORDER', 'ssim_map', 'masked_mean', 'region_ssim', 'evaluation_methods', 'evaluate_photo', 'evaluate_photos',
-           'build_gallery', 'attacker_rows', 'table3_draws', 'table3_rows', 'attribute_control', 'example_grid',
-           'reid_vs_detection']
+__all__ = ['METHOD_ORDER', 'FACE_BOX', 'ssim_map', 'masked_mean', 'region_ssim', 'evaluation_methods', 'evaluate_photo',
+           'evaluate_photos', 'build_gallery', 'attacker_rows', 'table3_draws', 'table3_rows', 'attribute_control',
+           'identity_diversity', 'face_lightness', 'tone_slope', 'example_grid', 'reid_vs_detection']
 
 # %% ../nbs/07_evaluation.ipynb #e233be4c
 def ssim_map(a, b, window:int=11) -> np.ndarray:
@@ -44,16 +44,21 @@ def region_ssim(a, b, mask) -> float:
     return masked_mean(ssim_map(a, b), mask)
 
 # %% ../nbs/07_evaluation.ipynb #8f206f66
-METHOD_ORDER = ('original', 'blur', 'pixelate', 'mask', 'faceobf paper', 'faceobf all')
+METHOD_ORDER = ('original', 'blur', 'pixelate', 'mask', 'faceobf own', 'faceobf mean', 'faceobf donor', 'faceobf donor+verify')
 
-def evaluation_methods(models) -> dict:
-    "Name -> `(photo, faces) -> (new photo, report)` for every method of the comparison."
+def _with_identity(ob):
+    return lambda photo, faces, identity=None: ob(photo, faces, exclude_identity=identity)
+
+def evaluation_methods(models, bank=None) -> dict:
+    "Name -> `(photo, faces, identity) -> (new photo, report)` for every method of the comparison."
+    gen = lambda **kw: Obfuscator('generative', models=models, bank=bank, **kw)
     obs = {'blur': Obfuscator('blur'), 'pixelate': Obfuscator('pixelate'), 'mask': Obfuscator('mask'),
-           'faceobf paper': Obfuscator('generative', 'paper', models), 'faceobf all': Obfuscator('generative', 'all', models)}
-    return {'original': lambda photo, faces: (as_rgb_uint8(photo), []), **obs}
+           'faceobf own': gen(geometry='own', verify=False), 'faceobf mean': gen(geometry='mean', verify=False),
+           'faceobf donor': gen(geometry='donor', verify=False), 'faceobf donor+verify': gen(geometry='donor')}
+    return {'original': lambda photo, faces, identity=None: (as_rgb_uint8(photo), []), **{k: _with_identity(v) for k, v in obs.items()}}
 
 # %% ../nbs/07_evaluation.ipynb #f5945ba0
-def evaluate_photo(photo, methods:dict, crop_size=(128, 64), attack:bool=True) -> dict:
+def evaluate_photo(photo, methods:dict, crop_size=(128, 64), attack:bool=True, identity=None) -> dict:
     "Per method: the subject's crop, SSIM inside/outside its ellipse, and the attacker's view; None without a face."
     photo = as_rgb_uint8(photo)
     faces = detect_faces(photo)  # as `Obfuscator` finds them
@@ -62,13 +67,15 @@ def evaluate_photo(photo, methods:dict, crop_size=(128, 64), attack:bool=True) -
     inside = obfuscation_region(photo.shape, subject)[0].astype(bool)
     out = dict(box=tuple(int(v) for v in subject.box), faces=len(faces), methods={})
     for name, method in methods.items():
-        new, report = method(photo, faces)
+        new, report = method(photo, faces, identity)
         ssim = ssim_map(photo, new)
         entry = dict(crop=align_face(new, subject, crop_size).crop,
                      ssim_inside=masked_mean(ssim, inside), ssim_outside=masked_mean(ssim, ~inside))
         if attack: entry.update(embedding=embed_face_near(new, subject.box), embedding_known=face_embedding(new, subject))
         subject_report = [r for r in report if tuple(r['box']) == out['box']]
-        if subject_report and 'fallback' in subject_report[0]: entry['fallback'] = subject_report[0]['fallback']
+        if subject_report:
+            if 'fallback' in subject_report[0]: entry['fallback'] = subject_report[0]['fallback']
+            if 'distance' in subject_report[0]: entry['verified_distance'] = subject_report[0]['distance']
         out['methods'][name] = entry
     return out
 
@@ -84,7 +91,7 @@ def evaluate_photos(paths, identities, methods:dict, crop_size=(128, 64), attack
     kept, skipped = [], []
     per = {name: dict(crop=[], ssim_inside=[], ssim_outside=[], embedding=[], embedding_known=[], fallbacks=0) for name in methods}
     for i, path in enumerate(_progress(paths, len(paths), 'photos', progress)):
-        try: res = evaluate_photo(read_photo(path), methods, crop_size, bool(attack[i]))
+        try: res = evaluate_photo(read_photo(path), methods, crop_size, bool(attack[i]), identities[i])
         except PhotoError as e: skipped.append((str(path), f'unreadable: {e}')); continue
         if res is None: skipped.append((str(path), 'no face found')); continue
         kept.append(i)
@@ -141,7 +148,7 @@ def table3_draws(run:dict, preset, seeds, epochs:int=None, per_identity:int=15, 
 
 def table3_rows(draws:list, methods=METHOD_ORDER) -> list:
     "Mean, spread and range over draws of the accuracy per method, with the report's numbers beside them."
-    paper = {'original': '60.00%', 'faceobf paper': '36.67%', 'faceobf all': '30.00%'}
+    paper = {'original': '60.00%', 'faceobf own': '36.67%'}  # the report's method: paper attributes, own landmarks
     rows = []
     for name in methods:
         acc = np.array([d[name] for d in draws if name in d])
@@ -162,6 +169,28 @@ def attribute_control(fac, original_crops, obfuscated_crops, policy) -> list:
                  present_before=float(before[:, i].mean()), present_after=float(after[:, i].mean()))
             for i, name in enumerate(ATTRIBUTE_NAMES)]
 
+# %% ../nbs/07_evaluation.ipynb #e4da6434
+FACE_BOX = (slice(50, 106), slice(16, 48))  # rows, columns of the face (eyes to chin) in a 128x64 aligned crop
+
+def identity_diversity(run:dict, name:str) -> float:
+    "Median dlib distance between `name`'s outputs of different people over the same for the originals (faces found again only)."
+    def median_between(emb):
+        ok = ~np.isnan(emb).any(1)
+        e, ids = emb[ok], run['identity'][ok]
+        d = np.linalg.norm(e[:, None] - e[None], axis=-1)
+        return float(np.median(d[ids[:, None] != ids[None]])) if len(e) > 1 else float('nan')
+    return median_between(run['methods'][name]['embedding']) / median_between(run['methods']['original']['embedding'])
+
+def face_lightness(crops) -> np.ndarray:
+    "Mean CIELAB L* (0-100) of the face box of aligned uint8 crops (128x64)."
+    import cv2
+    crops = np.asarray(crops)
+    return np.array([cv2.cvtColor(c[FACE_BOX], cv2.COLOR_RGB2LAB)[..., 0].mean() * 100 / 255 for c in crops])
+
+def tone_slope(run:dict, name:str) -> float:
+    "Least-squares slope of the face lightness of `name`'s outputs against the originals' (1: every tone kept)."
+    return float(np.polyfit(face_lightness(run['methods']['original']['crop']), face_lightness(run['methods'][name]['crop']), 1)[0])
+
 # %% ../nbs/07_evaluation.ipynb #1e551e88
 def example_grid(photos:list, methods:dict, zoom:float=0.6):
     "Rows = photos (zoomed on their largest face), columns = methods."
@@ -173,7 +202,7 @@ def example_grid(photos:list, methods:dict, zoom:float=0.6):
         l, t, r, b = faces[0].box if faces else (0, 0, *photo.shape[1::-1])
         m = int(zoom * (r - l))
         for j, (name, method) in enumerate(methods.items()):
-            new = method(photo, faces)[0]
+            new = method(photo, faces)[0]  # identity unknown here: any donor
             axs[i, j].imshow(new[max(t - m, 0):b + m // 2, max(l - m // 2, 0):r + m // 2]); axs[i, j].set_axis_off()
             if i == 0: axs[i, j].set_title(name, fontsize=9)
     fig.tight_layout()

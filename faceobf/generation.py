@@ -15,16 +15,19 @@ import cv2
 import numpy as np
 
 from .core import as_rgb_uint8, atomic_write, ATTRIBUTE_NAMES, attribute_index
-from .landmarks import detect_faces, align_face, ModelFileError, DetectorConfig, DEFAULT_DETECTOR
-from .masking import face_ellipse, ellipse_mask
+from .landmarks import (Face, detect_faces, align_face, ModelFileError, DetectorConfig, DEFAULT_DETECTOR, similarity_transform,
+                               transform_points, face_embedding, embedding_distance, MATCH_THRESHOLD)
+from .masking import face_ellipse, ellipse_mask, mask_face
 from .attributes import predict_attributes, binarize
-from .training import load_model_with_card
 from .reconnet import reconstruct
+from .training import load_model_with_card
 
 # %% auto #0
-__all__ = ['PROTECTED_ATTRIBUTES', 'POLICIES', 'METHODS', 'gender_exclusive', 'AttributePolicy', 'make_policy', 'get_policy',
-           'blur_content', 'pixelate_content', 'mask_content', 'obfuscation_region', 'paste_inside', 'FaceModels',
-           'default_models_dir', 'load_models', 'generative_content', 'ship_model', 'Obfuscator', 'comparison_figure']
+__all__ = ['PROTECTED_ATTRIBUTES', 'POLICIES', 'GEOMETRIES', 'METHODS', 'gender_exclusive', 'AttributePolicy', 'make_policy',
+           'get_policy', 'obfuscation_region', 'paste_inside', 'Replacement', 'Blur', 'Pixelate', 'Fill', 'FaceModels',
+           'default_models_dir', 'load_models', 'ship_model', 'pose_of', 'DonorBank', 'load_donor_bank',
+           'build_donor_bank', 'choose_donor', 'place_shape', 'identity_distance', 'Regenerate', 'make_method',
+           'Obfuscator', 'comparison_figure']
 
 # %% ../nbs/05_generation.ipynb #d9d440ab
 PROTECTED_ATTRIBUTES = ('Male', '5_o_Clock_Shadow', 'Bald', 'Double_Chin', 'Goatee', 'Heavy_Makeup', 'Mustache',
@@ -84,28 +87,13 @@ def get_policy(name_or_flip, allow_protected:bool=False) -> AttributePolicy:
         return POLICIES[name_or_flip]
     return make_policy(name_or_flip, allow_protected=allow_protected)
 
-# %% ../nbs/05_generation.ipynb #e97ce1cb
-def blur_content(photo, face, aligned=None, **_) -> np.ndarray:
-    "A strong Gaussian blur (sigma = face width / 4)."
-    s = max(face.width / 4, 2.0)
-    return cv2.GaussianBlur(photo, (0, 0), sigmaX=s, sigmaY=s)
-
-def pixelate_content(photo, face, aligned=None, **_) -> np.ndarray:
-    "Blocks of face width / 8 pixels."
-    block = max(int(face.width / 8), 2)
-    h, w = photo.shape[:2]
-    small = cv2.resize(photo, (max(w // block, 1), max(h // block, 1)), interpolation=cv2.INTER_AREA)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
-
-def mask_content(photo, face=None, aligned=None, fill=(0, 0, 0), **_) -> np.ndarray:
-    "The filled ellipse: a constant colour."
-    return np.broadcast_to(np.array(fill, np.uint8), photo.shape).copy()
-
-def obfuscation_region(photo_shape, face, grow:float=1.05) -> tuple:
-    "`(hard, soft)`: the face's ellipse as a 0/1 mask, and a weight in [0, 1] that is 1 inside it and fades outside."
-    ell = face_ellipse(face.landmarks)
-    ell = type(ell)(ell.center, (ell.axes[0] * grow, ell.axes[1] * grow), ell.angle)
-    hard = ellipse_mask(photo_shape, ell)
+# %% ../nbs/05_generation.ipynb #11c864f2
+def obfuscation_region(photo_shape, face, *more_shapes, grow:float=1.05) -> tuple:
+    "`(hard, soft)`: the union of the ellipses of `face` and of any more 68-point shapes as a 0/1 mask, and a weight that is 1 inside it and fades outside."
+    hard = np.zeros(photo_shape[:2], np.uint8)
+    for lm in (face.landmarks, *more_shapes):
+        ell = face_ellipse(lm)
+        hard |= ellipse_mask(photo_shape, type(ell)(ell.center, (ell.axes[0] * grow, ell.axes[1] * grow), ell.angle))
     feather = max(int(0.06 * face.width), 1)
     grown = cv2.dilate(hard, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * feather + 1,) * 2))
     soft = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), feather / 2)
@@ -116,7 +104,41 @@ def paste_inside(photo, content, weight) -> np.ndarray:
     w = weight[..., None]
     return (photo * (1 - w) + content * w).round().clip(0, 255).astype(np.uint8)
 
-# %% ../nbs/05_generation.ipynb #dca7fc30
+@dataclass
+class Replacement:
+    "What a method puts in place of one face: `image` (photo-sized), the `hard` region it must replace, `soft` paste weights, the part it `covered`, `details`."
+    image: np.ndarray
+    hard: np.ndarray
+    soft: np.ndarray
+    covered: np.ndarray = None   # None: the whole photo
+    details: dict = field(default_factory=dict)
+
+class Blur:
+    "A strong Gaussian blur (sigma = face width / 4)."
+    name = 'blur'
+    def __call__(self, photo, face, aligned=None, **_) -> Replacement:
+        s = max(face.width / 4, 2.0)
+        return Replacement(cv2.GaussianBlur(photo, (0, 0), sigmaX=s, sigmaY=s), *obfuscation_region(photo.shape, face), details=dict(method='blur'))
+
+class Pixelate:
+    "Blocks of face width / 8 pixels."
+    name = 'pixelate'
+    def __call__(self, photo, face, aligned=None, **_) -> Replacement:
+        block = max(int(face.width / 8), 2)
+        h, w = photo.shape[:2]
+        small = cv2.resize(photo, (max(w // block, 1), max(h // block, 1)), interpolation=cv2.INTER_AREA)
+        return Replacement(cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST), *obfuscation_region(photo.shape, face),
+                           details=dict(method='pixelate'))
+
+class Fill:
+    "The filled ellipse: a constant colour over the face (and over any more shapes given)."
+    name = 'mask'
+    def __init__(self, fill=(0, 0, 0)): self.fill = tuple(fill)
+    def __call__(self, photo, face, aligned=None, more_shapes=(), **_) -> Replacement:
+        return Replacement(np.broadcast_to(np.array(self.fill, np.uint8), photo.shape).copy(),
+                           *obfuscation_region(photo.shape, face, *more_shapes), details=dict(method='mask'))
+
+# %% ../nbs/05_generation.ipynb #a7837d39
 @dataclass
 class FaceModels:
     "The two networks stage 3 needs, with their model cards."
@@ -143,19 +165,6 @@ def load_models(folder=None) -> FaceModels:
     (fac, fac_card), (recon, recon_card) = [load_model_with_card(p) for p in paths]
     return FaceModels(fac, recon, dict(fac=fac_card, recon=recon_card))
 
-def generative_content(photo, face, aligned, models:FaceModels=None, policy:AttributePolicy=None, info:dict=None, **_) -> np.ndarray:
-    "The regenerated face warped into the photo's frame; records attributes and the covered area in `info`."
-    before = binarize(predict_attributes(models.fac, aligned.crop[None]))
-    after = policy.apply(before)
-    crop = reconstruct(models.recon, aligned.crop[None], aligned.landmarks[None], after)[0]
-    h, w = photo.shape[:2]
-    content = cv2.warpAffine(crop, aligned.M_inv, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-    covered = cv2.warpAffine(np.ones(crop.shape[:2], np.uint8), aligned.M_inv, (w, h), flags=cv2.INTER_NEAREST)
-    if info is not None:
-        info.update(attributes_before=[ATTRIBUTE_NAMES[i] for i in np.flatnonzero(before[0])],
-                    attributes_after=[ATTRIBUTE_NAMES[i] for i in np.flatnonzero(after[0])], covered=covered)
-    return content
-
 def ship_model(src, dest) -> Path:
     "Copy the trained model `src` (a .keras file with its card) to `dest` without its optimizer state, for shipping."
     import keras
@@ -164,54 +173,190 @@ def ship_model(src, dest) -> Path:
     clone.set_weights(model.get_weights())
     dest = Path(dest)
     with atomic_write(dest) as tmp: clone.save(tmp)
-    dest.with_suffix('.json').write_text(json.dumps({**card, 'model': dest.name, 'shipped_from': str(src),
-                                                     'note': 'weights only (no optimizer state)'}, indent=1))
+    with atomic_write(dest.with_suffix('.json')) as tmp:
+        tmp.write_text(json.dumps({**card, 'model': dest.name, 'shipped_from': str(src), 'note': 'weights only (no optimizer state)'}, indent=1))
     return dest
 
-METHODS = {'generative': generative_content, 'blur': blur_content, 'pixelate': pixelate_content, 'mask': mask_content}
+# %% ../nbs/05_generation.ipynb #bc319418
+GEOMETRIES = ('own', 'donor', 'mean')
 
-# %% ../nbs/05_generation.ipynb #0e73308a
+def pose_of(shape) -> np.ndarray:
+    "`(yaw, mouth)` of a 68-point shape: the nose tip's offset from the jaw's middle over the jaw's width, and the lips' gap over the face's height."
+    lm = np.asarray(shape, np.float64)
+    width, height = max(lm[16, 0] - lm[0, 0], 1e-6), max(lm[8, 1] - lm[27, 1], 1e-6)
+    return np.array([(lm[30, 0] - (lm[0, 0] + lm[16, 0]) / 2) / width, (lm[66, 1] - lm[62, 1]) / height], np.float32)
+
+class DonorBank:
+    "Landmark shapes of other people in aligned-crop units (x / width, y / height), with their identities and poses."
+    def __init__(self, shapes, identity):
+        self.shapes, self.identity = np.asarray(shapes, np.float32).reshape(-1, 68, 2), np.asarray(identity, np.int64)
+        if len(self.shapes) != len(self.identity): raise ValueError('one identity per shape')
+        self.pose = np.stack([pose_of(s) for s in self.shapes]) if len(self.shapes) else np.zeros((0, 2), np.float32)
+
+    def __len__(self): return len(self.shapes)
+    def __repr__(self): return f"DonorBank({len(self):,} shapes of {len(np.unique(self.identity)):,} people)"
+
+    @property
+    def mean_shape(self) -> np.ndarray: return self.shapes.mean(0)
+
+    def save(self, path) -> Path:
+        "Write the bank as a compressed `.npz` (shapes as float16)."
+        with atomic_write(Path(path)) as tmp, open(tmp, 'wb') as f:
+            np.savez_compressed(f, shapes=self.shapes.astype(np.float16), identity=self.identity.astype(np.int32))
+        return Path(path)
+
+def load_donor_bank(path=None) -> DonorBank:
+    "The donor bank at `path` (default: the one shipped with the package)."
+    path = Path(path) if path else default_models_dir()/'donors.npz'
+    if not path.is_file():
+        raise ModelFileError(f"{path}: donor bank missing; rebuild it with `./run.sh models PATH/TO/CELEBA`, or use --geometry own or mean")
+    with np.load(path) as z: return DonorBank(z['shapes'].astype(np.float32), z['identity'])
+
+def build_donor_bank(arrays:list, size, max_shapes:int=3000, seed:int=0) -> DonorBank:
+    "A bank of at most `max_shapes` shapes drawn at random from stage-1 cache arrays (`landmarks` in crop pixels, `identity`) of crops of `size` (h, w)."
+    h, w = size
+    lms = np.concatenate([a['landmarks'] for a in arrays]) / np.array([w, h], np.float32)
+    ids = np.concatenate([a['identity'] for a in arrays])
+    keep = np.sort(np.random.default_rng(seed).permutation(len(lms))[:max_shapes])
+    return DonorBank(lms[keep], ids[keep])
+
+def choose_donor(bank:DonorBank, shape, rng, exclude=(), exclude_identity=None, nearest:int=50) -> int:
+    "Index of a donor for a face whose shape (in crop units) is `shape`: one of the `nearest` in pose, at random; never one in `exclude` or of `exclude_identity`."
+    ok = np.ones(len(bank), bool)
+    if exclude_identity is not None: ok &= bank.identity != exclude_identity
+    ok[[i for i in exclude if 0 <= i < len(bank)]] = False
+    cand = np.flatnonzero(ok)
+    if not len(cand): raise ValueError('no donor is left in the bank for this face')
+    spread = bank.pose.std(0).clip(1e-6)
+    gap = (np.abs(bank.pose[cand] - pose_of(shape)) / spread).sum(1)
+    return int(rng.choice(cand[np.argsort(gap, kind='stable')[:nearest]]))
+
+def place_shape(shape, landmarks, size) -> np.ndarray:
+    "`shape` (crop units) in crop pixels, moved, turned and scaled onto `landmarks` (crop pixels) by least squares."
+    h, w = size
+    pts = np.asarray(shape, np.float64) * [w, h]
+    return transform_points(similarity_transform(pts, landmarks), pts).astype(np.float32)
+
+# %% ../nbs/05_generation.ipynb #e833a40b
+def identity_distance(photo, new_photo, face:Face) -> float:
+    "The smaller of two dlib distances between `face` in `photo` and `new_photo`: at its own landmarks, and at the face found again near it."
+    ref = face_embedding(photo, face)
+    best = embedding_distance(ref, face_embedding(new_photo, face))
+    l, t, r, b = face.box; m = face.width
+    y0, x0 = max(t - m, 0), max(l - m, 0)
+    window = new_photo[y0:b + m, x0:r + m]
+    for f in detect_faces(window):
+        box = (f.box[0] + x0, f.box[1] + y0, f.box[2] + x0, f.box[3] + y0)
+        iw = max(0, min(box[2], r) - max(box[0], l)); ih = max(0, min(box[3], b) - max(box[1], t))
+        if iw * ih >= 0.3 * face.width * (b - t): best = min(best, embedding_distance(ref, face_embedding(window, f)))
+    return best
+
+class Regenerate:
+    "Stage 3: the face regenerated with flipped attributes on a chosen geometry, verified against dlib's recogniser."
+    name = 'generative'
+    def __init__(self, models:FaceModels=None, attributes='paper', geometry:str='donor', verify:bool=True, tries:int=4,
+                 margin:float=0.7, seed:int=0, bank:DonorBank=None, allow_protected:bool=False, distance=identity_distance):
+        if geometry not in GEOMETRIES: raise ValueError(f"unknown geometry {geometry!r}; choose from {', '.join(GEOMETRIES)}")
+        if int(tries) < 1: raise ValueError(f"tries must be 1 or more, got {tries}")
+        self.models = models if models is not None else load_models()
+        self.policy = get_policy(attributes, allow_protected)
+        self.geometry, self.verify, self.tries, self.margin, self.seed, self.distance = geometry, verify, int(tries), margin, seed, distance
+        self.bank = bank if bank is not None or geometry == 'own' else load_donor_bank()
+
+    @property
+    def crop_size(self) -> tuple: return self.models.crop_size
+
+    def _shape(self, aligned, rng, exclude, exclude_identity) -> tuple:
+        "`(donor index or None, new landmarks in crop pixels)` for this try."
+        size = self.crop_size
+        if self.geometry == 'own': return None, aligned.landmarks
+        if self.geometry == 'mean': return None, place_shape(self.bank.mean_shape, aligned.landmarks, size)
+        own = aligned.landmarks / np.array(size[::-1], np.float32)
+        donor = choose_donor(self.bank, own, rng, exclude, exclude_identity)
+        return donor, place_shape(self.bank.shapes[donor], aligned.landmarks, size)
+
+    def _draw(self, photo, face, aligned, landmarks, attrs) -> Replacement:
+        "The crop drawn on `landmarks` with `attrs`, warped into the photo, with the region covering the old face and the new."
+        hidden = mask_face(aligned.crop, aligned.landmarks)[0]
+        crop = reconstruct(self.models.recon, hidden[None], np.asarray(landmarks)[None], attrs)[0]
+        h, w = photo.shape[:2]
+        image = cv2.warpAffine(crop, aligned.M_inv, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        covered = cv2.warpAffine(np.ones(crop.shape[:2], np.uint8), aligned.M_inv, (w, h), flags=cv2.INTER_NEAREST)
+        return Replacement(image, *obfuscation_region(photo.shape, face, transform_points(aligned.M_inv, landmarks)), covered)
+
+    def __call__(self, photo, face, aligned, used:set=None, exclude_identity=None, **_) -> Replacement:
+        before = binarize(predict_attributes(self.models.fac, aligned.crop[None]))
+        after = self.policy.apply(before)
+        details = dict(method='generative', geometry=self.geometry, policy=self.policy.name,
+                       attributes_before=[ATTRIBUTE_NAMES[i] for i in np.flatnonzero(before[0])],
+                       attributes_after=[ATTRIBUTE_NAMES[i] for i in np.flatnonzero(after[0])])
+        rng = np.random.default_rng([self.seed, *(abs(int(v)) for v in face.box)])  # seeded; every face its own draws
+        used = used if used is not None else set()
+        tried = []  # (distance, replacement, donor)
+        for _ in range(self.tries if self.geometry == 'donor' else 1):
+            donor, landmarks = self._shape(aligned, rng, used | {d for _, _, d in tried}, exclude_identity)
+            r = self._draw(photo, face, aligned, landmarks, after)
+            r.details = dict(details, **({'donor': donor} if donor is not None else {}))
+            if not self.verify: tried.append((None, r, donor)); break
+            candidate = paste_inside(photo, r.image, r.soft)
+            candidate[r.hard.astype(bool) & (r.covered == 0)] = 0
+            tried.append((self.distance(photo, candidate, face), r, donor))
+            if tried[-1][0] >= self.margin: break
+        d, r, donor = max(tried, key=lambda x: -1 if x[0] is None else x[0])
+        if donor is not None: used.add(donor)
+        if d is None: return r
+        r.details.update(distance=round(float(d), 4), tries=len(tried), verified=bool(d >= MATCH_THRESHOLD))
+        if d >= MATCH_THRESHOLD: return r
+        fill = Fill()(photo, face, more_shapes=[transform_points(aligned.M_inv, aligned.landmarks)])
+        fill.details = dict(r.details, method='mask', fallback=f"no regenerated face reached dlib's threshold {MATCH_THRESHOLD} "
+                            f"in {len(tried)} tries (farthest {d:.3f}); the face was masked")
+        return fill
+
+# %% ../nbs/05_generation.ipynb #d5c0fd04
+METHODS = {'generative': Regenerate, 'blur': Blur, 'pixelate': Pixelate, 'mask': Fill}
+
+def make_method(name:str, **options):
+    "The obfuscation method registered as `name`, built with `options` (`generative` takes models, attributes, geometry, verify, ...)."
+    if name not in METHODS: raise KeyError(f"unknown method {name!r}; choose from {list(METHODS)}")
+    try: return METHODS[name](**options)
+    except TypeError as e: raise ValueError(f"method {name!r} does not take these options: {sorted(options)} ({e})") from None
+
 class Obfuscator:
-    "Obfuscate every face of a photo with one method (`generative`, `blur`, `pixelate` or `mask`)."
-    def __init__(self, method:str='generative', policy='paper', models:FaceModels=None,
-                 detector:DetectorConfig=DEFAULT_DETECTOR, allow_protected:bool=False):
-        if method not in METHODS: raise KeyError(f"unknown method {method!r}; choose from {list(METHODS)}")
-        self.method, self.policy = method, get_policy(policy, allow_protected)
-        if method == 'generative' and models is None: models = load_models()
-        self.models, self.detector = models, detector
+    "Obfuscate every face of a photo with one method (a registered name with its options, or a method object)."
+    def __init__(self, method='generative', detector:DetectorConfig=DEFAULT_DETECTOR, **options):
+        self.method = make_method(method, **options) if isinstance(method, str) else method
+        self.detector = detector
+
+    @property
+    def crop_size(self) -> tuple: return getattr(self.method, 'crop_size', (128, 64))
 
     def find_faces(self, photo) -> list:
         "All faces, found as `self.detector` says (by default: every possible face)."
         return detect_faces(photo, self.detector)
 
-    def __call__(self, photo, faces:list=None) -> tuple:
-        "`(new photo, report)`: one report entry per face (box, score, method used, attributes, fallback reason)."
+    def __call__(self, photo, faces:list=None, exclude_identity=None) -> tuple:
+        "`(new photo, report)`: one report entry per face (box, score, method used, its details, fallback reason)."
         photo = as_rgb_uint8(photo)
-        out, report = photo.copy(), []
-        size = self.models.crop_size if self.models is not None else (128, 64)
+        out, report, used = photo.copy(), [], set()
         for k, face in enumerate(self.find_faces(photo) if faces is None else faces):
-            entry = dict(face=k, box=[int(v) for v in face.box], score=round(float(face.score), 3), method=self.method)
-            hard, soft = obfuscation_region(photo.shape, face)
-            info = {}
+            entry = dict(face=k, box=[int(v) for v in face.box], score=round(float(face.score), 3))
             try:
-                aligned = align_face(photo, face, size)
-                content = METHODS[self.method](photo, face, aligned, models=self.models, policy=self.policy, info=info)
-                if content.shape != photo.shape or not np.isfinite(content).all(): raise ValueError('the method returned no usable image')
-                out = paste_inside(out, content, soft)
-                holes = hard.astype(bool) & (info['covered'] == 0) if 'covered' in info else np.zeros_like(hard, bool)
-                if holes.any():
+                r = self.method(photo, face, align_face(photo, face, self.crop_size), used=used, exclude_identity=exclude_identity)
+                if r.image.shape != photo.shape or r.hard.shape != photo.shape[:2]: raise ValueError('the method returned no usable image')
+                out = paste_inside(out, r.image, r.soft)
+                entry.update(r.details)
+                holes = r.hard.astype(bool) & (r.covered == 0) if r.covered is not None else None
+                if holes is not None and holes.any():
                     out[holes] = 0
-                    entry['fallback'] = f'{int(holes.sum())} pixels outside the generated crop were filled'
+                    entry.setdefault('fallback', f'{int(holes.sum())} pixels outside the generated crop were filled')
             except Exception as e:
-                out = paste_inside(out, mask_content(photo), soft)
-                entry.update(method='mask', fallback=f'{self.method} failed ({type(e).__name__}: {e}); the face was masked')
-            for key in ('attributes_before', 'attributes_after'):
-                if key in info: entry[key] = info[key]
-            if self.method == 'generative': entry['policy'] = self.policy.name
+                r = Fill()(photo, face)
+                out = paste_inside(out, r.image, r.soft)
+                entry.update(method='mask', fallback=f'{getattr(self.method, "name", "the method")} failed ({type(e).__name__}: {e}); the face was masked')
             report.append(entry)
         return out, report
 
-# %% ../nbs/05_generation.ipynb #a55ded5c
+# %% ../nbs/05_generation.ipynb #a0274784
 def comparison_figure(photos:dict, obfuscators:dict, zoom:bool=True):
     "A grid: one row per photo, one column per obfuscator (plus the original), zoomed on the first face."
     import matplotlib.pyplot as plt

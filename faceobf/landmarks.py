@@ -19,9 +19,10 @@ from .core import as_rgb_uint8, read_photo, PhotoError
 
 # %% auto #0
 __all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'DETECTORS', 'DEFAULT_DETECTOR', 'STAGE1_DETECTOR', 'CELEBA_FRAME',
-           'CELEBA_TEMPLATE', 'ModelFileError', 'dlib_model_path', 'Face', 'DetectorConfig', 'landmarks_in_box',
-           'detect_faces', 'largest_face', 'show_faces', 'five_points', 'similarity_transform', 'transform_points',
-           'AlignedFace', 'alignment_matrix', 'align_face', 'align_main_face']
+           'CELEBA_TEMPLATE', 'MATCH_THRESHOLD', 'ModelFileError', 'dlib_model_path', 'Face', 'DetectorConfig',
+           'landmarks_in_box', 'detect_faces', 'largest_face', 'show_faces', 'five_points', 'similarity_transform',
+           'transform_points', 'AlignedFace', 'alignment_matrix', 'align_face', 'align_main_face', 'face_embedding',
+           'embedding_distance']
 
 # %% ../nbs/00_landmarks.ipynb #b31ed9a2
 DLIB_MODEL_FILES = {
@@ -240,3 +241,23 @@ def align_main_face(path, size=(128, 64), config:DetectorConfig=STAGE1_DETECTOR)
     face = largest_face(img, config)
     if face is None: return None, 'no face detected'
     return align_face(img, face, size), None
+
+# %% ../nbs/00_landmarks.ipynb #7f46f14b
+MATCH_THRESHOLD = 0.6  # dlib's: embeddings closer than this belong to the same person
+
+@lru_cache(maxsize=None)
+def _recognition_model():
+    import dlib
+    return dlib.face_recognition_model_v1(str(dlib_model_path('recognition')))
+
+def face_embedding(img, face, jitter:int=0) -> np.ndarray:
+    "dlib's 128-d embedding of `face` (a `Face` with 68 landmarks) in `img`."
+    import dlib
+    img = as_rgb_uint8(img)
+    pts = [dlib.point(int(round(x)), int(round(y))) for x, y in face.landmarks]
+    shape = dlib.full_object_detection(dlib.rectangle(*map(int, face.box)), pts)
+    return np.array(_recognition_model().compute_face_descriptor(img, shape, jitter), np.float32)
+
+def embedding_distance(a, b) -> float:
+    "Euclidean distance between two embeddings."
+    return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))

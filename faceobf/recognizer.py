@@ -7,38 +7,18 @@ Docs: https://faceobf.github.io/faceobf/recognizer.html.md"""
 # %% ../nbs/06_recognizer.ipynb #3cdd63db
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from .core import as_rgb_uint8
-from .landmarks import detect_faces, dlib_model_path, DetectorConfig, DEFAULT_DETECTOR
+from .landmarks import detect_faces, DetectorConfig, DEFAULT_DETECTOR
 from .training import RecognizerPreset, get_preset
 
 # %% auto #0
-__all__ = ['MATCH_THRESHOLD', 'face_embedding', 'embedding_distance', 'box_iou', 'match_faces', 'verify_protection', 'Gallery',
-           'embed_face_near', 'build_recognizer', 'identity_draw', 'identity_labels', 'train_recognizer',
-           'recognizer_accuracy']
+__all__ = ['box_iou', 'match_faces', 'verify_protection', 'Gallery', 'embed_face_near', 'build_recognizer', 'identity_draw',
+           'identity_labels', 'train_recognizer', 'recognizer_accuracy']
 
 # %% ../nbs/06_recognizer.ipynb #61db32cf
-MATCH_THRESHOLD = 0.6  # dlib's: embeddings closer than this belong to the same person
-
-@lru_cache(maxsize=None)
-def _recognition_model():
-    import dlib
-    return dlib.face_recognition_model_v1(str(dlib_model_path('recognition')))
-
-def face_embedding(img, face, jitter:int=0) -> np.ndarray:
-    "dlib's 128-d embedding of `face` (a `Face` with 68 landmarks) in `img`."
-    import dlib
-    img = as_rgb_uint8(img)
-    pts = [dlib.point(int(round(x)), int(round(y))) for x, y in face.landmarks]
-    shape = dlib.full_object_detection(dlib.rectangle(*map(int, face.box)), pts)
-    return np.array(_recognition_model().compute_face_descriptor(img, shape, jitter), np.float32)
-
-def embedding_distance(a, b) -> float:
-    "Euclidean distance between two embeddings."
-    return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
+from .landmarks import MATCH_THRESHOLD, face_embedding, embedding_distance  # dlib's recogniser, defined in 00_landmarks
 
 # %% ../nbs/06_recognizer.ipynb #b03bfbd9
 def box_iou(a, b) -> float:
@@ -58,15 +38,21 @@ def match_faces(faces_a, faces_b, min_iou:float=0.5) -> list:
         else: pairs.append((fa, None))
     return pairs
 
-def verify_protection(original, obfuscated, threshold:float=MATCH_THRESHOLD) -> list:
-    "Per face of `original`: its embedding distance to the same face in `obfuscated`, and whether it is protected."
+def verify_protection(original, obfuscated, threshold:float=MATCH_THRESHOLD, config:DetectorConfig=DEFAULT_DETECTOR) -> list:
+    "Per face of `original`: the smallest embedding distance to it in `obfuscated` (found again, or at its own place), and whether it is protected."
     original, obfuscated = as_rgb_uint8(original), as_rgb_uint8(obfuscated)
+    if original.shape != obfuscated.shape:
+        raise ValueError(f"the photos differ in size ({original.shape[1]}x{original.shape[0]} and "
+                         f"{obfuscated.shape[1]}x{obfuscated.shape[0]}): they are not a photo and its obfuscated version")
     rows = []
-    for k, (fa, fb) in enumerate(match_faces(detect_faces(original), detect_faces(obfuscated))):
-        if fb is None:
-            rows.append(dict(face=k, box=list(fa.box), distance=None, detected_after=False, protected=True)); continue
-        d = embedding_distance(face_embedding(original, fa), face_embedding(obfuscated, fb))
-        rows.append(dict(face=k, box=list(fa.box), distance=round(d, 4), detected_after=True, protected=d >= threshold))
+    for k, (fa, fb) in enumerate(match_faces(detect_faces(original, config), detect_faces(obfuscated, config))):
+        ea = face_embedding(original, fa)
+        known = embedding_distance(ea, face_embedding(obfuscated, fa))  # the original landmarks, in the other photo
+        found = embedding_distance(ea, face_embedding(obfuscated, fb)) if fb is not None else None
+        d = min(known, found) if found is not None else known
+        rows.append(dict(face=k, box=list(fa.box), distance=round(d, 4), detected_after=fb is not None,
+                         distance_found=None if found is None else round(found, 4), distance_known_place=round(known, 4),
+                         protected=d >= threshold))
     return rows
 
 # %% ../nbs/06_recognizer.ipynb #e888a435

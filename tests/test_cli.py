@@ -68,9 +68,9 @@ def test_prepare_on_a_missing_folder(tmp_path):
 def test_demo_obfuscates_the_sample_photos(tmp_path):
     res = run(FACEOBF, 'demo', '--out', tmp_path, check=True)
     for name in ('astronaut', 'grace_hopper'):
-        assert f'{name}: face 0' in res.stdout and 'generative flipped Big_Nose, Pointy_Nose, Smiling, Young' in res.stdout
+        assert f'{name}: face 0' in res.stdout and 'flipped Big_Nose, Pointy_Nose, Smiling, Young' in res.stdout and 'dlib distance' in res.stdout
         assert (tmp_path/f'{name}_obfuscated.png').is_file()
-    for png in (tmp_path/'stage1_demo.png', tmp_path/'before_after.png'):
+    for png in (tmp_path/'stage1_demo.png', tmp_path/'before_after.png', tmp_path/'missed_faces_sample.png'):
         assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and png.stat().st_size > 50_000
 
 
