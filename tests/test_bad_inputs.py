@@ -50,11 +50,12 @@ def zoo(tmp_path_factory, astro):
     im.convert('P').save(d/'palette.png')
     exif = Image.Exif(); exif[0x0112] = 6; exif[0x8825] = {1: 'N', 2: (48.0, 51.0, 24.0)}
     Image.fromarray(np.rot90(astro, 1)).save(d/'rotated_gps.jpg', exif=exif, comment=b'home')
+    meta = Image.Exif(); meta[0x010E] = 'taken at home'; meta[0x013B] = 'a person'  # description, artist
     for ext in ('png', 'webp', 'tiff'):
-        info = {'exif': exif}
+        info = {'exif': meta}
         if ext == 'png':
             from PIL import PngImagePlugin
-            meta = PngImagePlugin.PngInfo(); meta.add_text('Comment', 'taken at home'); info['pnginfo'] = meta
+            text = PngImagePlugin.PngInfo(); text.add_text('Comment', 'taken at home'); info['pnginfo'] = text
         im.save(d/f'meta.{ext}', **info)
     frames = [Image.fromarray(astro), Image.fromarray(astro[::-1].copy())]
     frames[0].save(d/'animated.gif', save_all=True, append_images=frames[1:], duration=100, loop=0)
@@ -89,12 +90,13 @@ def test_every_class_is_done_or_refused_by_name(zoo, astro, tmp_path):
     # every face found was replaced, and no result carries metadata
     for name in ('whole.png', 'rotated_gps.jpg', 'meta.webp', 'cmyk.jpg'):
         faces = status[name]['faces']
-        assert len(faces) == 1, name
+        assert faces and faces[0]['score'] > 1 and all(f['method'] == 'mask' for f in faces), (name, faces)  # weak boxes are masked too
         src, dst = np.asarray(Image.open(zoo/name).convert('RGB')), np.asarray(Image.open(status[name]['output']).convert('RGB'))
         if name != 'rotated_gps.jpg': assert _face_changed(src, dst, faces[0]['box']) > 40, name
     for name in ('rotated_gps.jpg', 'meta.png', 'meta.webp', 'meta.tiff'):
         with Image.open(status[name]['output']) as im:
-            assert not dict(im.getexif()) and 'comment' not in im.info and 'Comment' not in im.info, (name, im.info)
+            tags = dict(im.getexif())  # a TIFF keeps its structural tags (size, samples); none of the user's
+            assert not {0x010E, 0x013B, 0x8825, 0x0112} & set(tags) and 'comment' not in im.info and 'Comment' not in im.info, (name, tags, im.info)
     assert Image.open(status['rotated_gps.jpg']['output']).size == (512, 512)  # turned upright
     assert {p.name: p.read_bytes() for p in zoo.iterdir() if p.is_file() and not p.is_symlink()} == before  # inputs untouched
 
@@ -160,13 +162,13 @@ def _album(astro, folder, n):
 
 def test_a_killed_run_and_its_rerun_leave_every_photo_done_and_nothing_stale(astro, tmp_path):
     album = _album(astro, tmp_path/'album', 12)
-    dead = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'], capture_output=True, text=True).stdout.strip()
-    (album/f'.p00_obfuscated.{dead}-abcdef.faceobf-tmp.png').write_bytes(b'half a png')  # what kill -9 leaves mid-write
     proc = subprocess.Popen([str(FACEOBF), 'obfuscate', str(album), '--method', 'pixelate', '--quiet'],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline and not list(album.glob('*_obfuscated.png')): time.sleep(0.05)
     proc.send_signal(signal.SIGKILL); proc.wait()
+    # what a kill in the middle of a write leaves (the killed process's id, a half-written file), planted so it is certain
+    (album/f'.p11_obfuscated.{proc.pid}-abcdef.faceobf-tmp.png').write_bytes(b'half a png')
     res = run(FACEOBF, 'obfuscate', album, '--method', 'pixelate', '--quiet')
     assert res.returncode == 0, res.stderr
     assert 'removed' in res.stderr and 'interrupted' in res.stderr
