@@ -134,12 +134,15 @@ def test_missing_inputs_are_named_and_dash_dash_is_not_an_input(astro, tmp_path)
     assert 'no face was found' not in res.stdout
 
 
-def test_a_read_only_output_folder_fails_cleanly(astro, tmp_path):
-    if os.geteuid() == 0: pytest.skip('root writes into read-only folders')
+def test_an_unwritable_output_folder_fails_cleanly(astro, tmp_path):
     Image.fromarray(astro).save(tmp_path/'a.png')
-    (tmp_path/'ro').mkdir(); (tmp_path/'ro').chmod(0o500)
-    res = run(FACEOBF, 'obfuscate', tmp_path/'a.png', '-o', tmp_path/'ro', '--method', 'blur')
-    assert res.returncode == 1 and 'a.png' in res.stderr and 'Traceback' not in res.stderr
+    (tmp_path/'not_a_folder').write_text('a file where the output folder should be')  # unwritable even for root
+    targets = [tmp_path/'not_a_folder']
+    if os.geteuid() != 0:
+        (tmp_path/'ro').mkdir(); (tmp_path/'ro').chmod(0o500); targets.append(tmp_path/'ro')
+    for target in targets:
+        res = run(FACEOBF, 'obfuscate', tmp_path/'a.png', '-o', target, '--method', 'blur')
+        assert res.returncode == 1 and 'a.png' in res.stderr and 'Traceback' not in res.stderr, res.stderr
 
 
 def test_a_full_disk_leaves_no_half_result(astro, tmp_path):
