@@ -55,7 +55,7 @@ def test_obfuscate_a_folder(album, tmp_path):
     a, b = load_photo(album/'trip'/'hopper.png'), load_photo(album/'trip'/'hopper_obfuscated.png')
     l, t, r, btm = by_name['hopper.png']['faces'][0]['box']
     assert np.abs(a[t:btm, l:r].astype(int) - b[t:btm, l:r]).mean() > 10
-    assert (a[:40] == b[:40]).all()
+    assert (a[:20] == b[:20]).all()  # far above the face (the region grows to the donor shape, so not much further)
     # a second run skips what exists, and the outputs are not scanned as inputs
     again = run(FACEOBF, 'obfuscate', album/'trip', '--quiet')
     assert again.returncode == 0 and '1 skipped' in again.stdout and 'exists' in again.stderr
