@@ -184,9 +184,9 @@ def _add_obfuscate(sub):
     o.add_argument('--tries', type=int, default=4, metavar='N', help='regenerations (other donors) before a face that still matches is masked')
     o.add_argument('--margin', type=float, default=0.7, metavar='D', help="dlib distance that stops the retries (dlib's match threshold is 0.6)")
     o.add_argument('--seed', type=int, default=0, help='seed of the donor choice (the same photo and seed give the same faces)')
-    o.add_argument('--min-score', type=_min_score, default=DEFAULT_DETECTOR.min_score, help='ignore detections scored below this '
-                   f'(0 to {MAX_MIN_SCORE}); 0 hides every possible face (weak false detections included), 0.3 skips most false '
-                   'detections but may miss small faces')
+    o.add_argument('--min-score', type=_min_score, default=DEFAULT_DETECTOR.min_score, help='detections scored below this '
+                   f'(0 to {MAX_MIN_SCORE}) are covered with the filled ellipse instead of regenerated (weak detections are often '
+                   'false alarms); no detection is ever left as it was')
     o.add_argument('--detector', default='hog', choices=DETECTORS, help="dlib's HOG detector (fast), its CNN (mmod: finds more turned "
                    "and small faces, about 15 times slower on a CPU), or both (their union, for a thorough run)")
     o.add_argument('--models', metavar='DIR', default=None, help='folder with fac.keras and recon.keras (default: the shipped models)')
@@ -434,8 +434,8 @@ def _obfuscator(args):
         policy = get_policy(flip if flip else args.policy, args.allow_protected)
         options = (dict(models=load_models(args.models), attributes=policy, geometry=args.geometry, verify=args.verify,
                         tries=args.tries, margin=args.margin, seed=args.seed) if args.method == 'generative' else {})
-        detector = replace(DEFAULT_DETECTOR, detector=args.detector, min_score=args.min_score)
-        return Obfuscator(args.method, detector=detector, **options), policy
+        detector = replace(DEFAULT_DETECTOR, detector=args.detector)  # every detection; weak ones are masked
+        return Obfuscator(args.method, detector=detector, mask_below=args.min_score, **options), policy
     except (KeyError, ValueError) as e: raise UserError(str(e).strip('"')) from None
 
 def _obfuscate_file(obf, src:Path, dst:Path, overwrite:bool) -> dict:

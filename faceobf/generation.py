@@ -238,14 +238,14 @@ def place_shape(shape, landmarks, size) -> np.ndarray:
     return transform_points(similarity_transform(pts, landmarks), pts).astype(np.float32)
 
 # %% ../nbs/05_generation.ipynb #e833a40b
-def identity_distance(photo, new_photo, face:Face) -> float:
-    "The smaller of two dlib distances between `face` in `photo` and `new_photo`: at its own landmarks, and at the face found again near it."
-    ref = face_embedding(photo, face)
+def identity_distance(photo, new_photo, face:Face, reference=None) -> float:
+    "The smaller of two dlib distances between `face` in `photo` (or its `reference` embedding) and `new_photo`: at its own landmarks, and at the face found again near it."
+    ref = face_embedding(photo, face) if reference is None else reference
     best = embedding_distance(ref, face_embedding(new_photo, face))
     l, t, r, b = face.box; m = face.width
     y0, x0 = max(t - m, 0), max(l - m, 0)
     window = new_photo[y0:b + m, x0:r + m]
-    for f in detect_faces(window):
+    for f in detect_faces(window, DetectorConfig(upsample=0 if face.width >= 100 else 1)):  # HOG needs about 80 pixels
         box = (f.box[0] + x0, f.box[1] + y0, f.box[2] + x0, f.box[3] + y0)
         iw = max(0, min(box[2], r) - max(box[0], l)); ih = max(0, min(box[3], b) - max(box[1], t))
         if iw * ih >= 0.3 * face.width * (b - t): best = min(best, embedding_distance(ref, face_embedding(window, f)))
@@ -293,6 +293,7 @@ class Regenerate:
         rng = np.random.default_rng([self.seed, *(abs(int(v)) for v in face.box)])  # seeded; every face its own draws
         used = used if used is not None else set()
         tried = []  # (distance, replacement, donor)
+        reference = face_embedding(photo, face) if self.verify else None  # the original face, embedded once
         for _ in range(self.tries if self.geometry == 'donor' else 1):
             donor, landmarks = self._shape(aligned, rng, used | {d for _, _, d in tried}, exclude_identity)
             r = self._draw(photo, face, aligned, landmarks, after)
@@ -300,7 +301,7 @@ class Regenerate:
             if not self.verify: tried.append((None, r, donor)); break
             candidate = paste_inside(photo, r.image, r.soft)
             candidate[r.hard.astype(bool) & (r.covered == 0)] = 0
-            tried.append((self.distance(photo, candidate, face), r, donor))
+            tried.append((self.distance(photo, candidate, face, reference=reference), r, donor))
             if tried[-1][0] >= self.margin: break
         d, r, donor = max(tried, key=lambda x: -1 if x[0] is None else x[0])
         if donor is not None: used.add(donor)
@@ -323,9 +324,9 @@ def make_method(name:str, **options):
 
 class Obfuscator:
     "Obfuscate every face of a photo with one method (a registered name with its options, or a method object)."
-    def __init__(self, method='generative', detector:DetectorConfig=DEFAULT_DETECTOR, **options):
+    def __init__(self, method='generative', detector:DetectorConfig=DEFAULT_DETECTOR, mask_below:float=0.0, **options):
         self.method = make_method(method, **options) if isinstance(method, str) else method
-        self.detector = detector
+        self.detector, self.mask_below = detector, mask_below  # detections scored under `mask_below` get the ellipse
 
     @property
     def crop_size(self) -> tuple: return getattr(self.method, 'crop_size', (128, 64))
@@ -341,7 +342,10 @@ class Obfuscator:
         for k, face in enumerate(self.find_faces(photo) if faces is None else faces):
             entry = dict(face=k, box=[int(v) for v in face.box], score=round(float(face.score), 3))
             try:
-                r = self.method(photo, face, align_face(photo, face, self.crop_size), used=used, exclude_identity=exclude_identity)
+                if face.score < self.mask_below:  # a weak detection: hidden, not regenerated, never left as it was
+                    r = Fill()(photo, face)
+                    r.details['fallback'] = f'a weak detection (score {face.score:.2f} < {self.mask_below}) was masked'
+                else: r = self.method(photo, face, align_face(photo, face, self.crop_size), used=used, exclude_identity=exclude_identity)
                 if r.image.shape != photo.shape or r.hard.shape != photo.shape[:2]: raise ValueError('the method returned no usable image')
                 out = paste_inside(out, r.image, r.soft)
                 entry.update(r.details)
