@@ -40,6 +40,12 @@ def main(names):
         rows.append(dict(notebook=f'{name}.ipynb', seconds=round(secs), minutes=f'{secs / 60:.1f}', status=status,
                          skipped_cells=len(skips)))
         print(f'{name}: {secs:.0f} s, {status}' + (f'; {len(skips)} skipped cell(s)' if skips else ''), flush=True)
+        write_table(rows)  # after every notebook, so that an interrupted run keeps what it measured
+    return 0 if all(r['status'] == 'ok' for r in rows) else 1
+
+
+def write_table(rows):
+    "reports/notebooks/timings.md and .json for the notebooks timed so far."
     env = environment()
     page = (f"# The notebooks at their default parameters\n\nEach notebook run top to bottom by papermill with no parameters, "
             f"as a reader runs it in JupyterLab, on {time.strftime('%Y-%m-%d')}, with the development data in `../shared/data` "
@@ -48,8 +54,6 @@ def main(names):
             f"Total: {sum(r['seconds'] for r in rows) / 60:.1f} min. The full-length runs are `./run.sh report` "
             f"(see `reports/run.json` for its times) and `./run.sh models`.\n")
     write_report(REPO/'reports'/'notebooks', 'timings', page, dict(rows=rows, environment=env))
-    print(page)
-    return 0 if all(r['status'] == 'ok' for r in rows) else 1
 
 
 if __name__ == '__main__':
