@@ -8,7 +8,7 @@
 #   ./run.sh report DATA_ROOT [--preset small|paper] [--epochs N] [--draws N] [--photos N]
 #                 [--seed N] [--out DIR] [--only 06,07] [--train SET,SET] [--eval SET] [--wild SET]
 #                               regenerate reports/ from a CelebA folder: every report notebook
-#                               run by papermill (defaults: small presets, 5 draws, the
+#                               run by papermill (defaults: small presets, 3 draws, the
 #                               development sets celeba-6k, celeba-10k-89px, celeba-wild-dev);
 #                               executed notebooks are kept without images, paths relative
 #                               to the repository (scripts/clean_report_notebook.py), and
@@ -83,7 +83,7 @@ case "$cmd" in
       echo "  ${data:+'$data' is not a folder. }See data/README.md for how to obtain CelebA." >&2
       exit 2
     fi
-    out=reports preset=small epochs= draws=5 photos= seed=0 only= train= eval= wild=-
+    out=reports preset=small epochs= draws=3 photos= seed=0 only= train= eval= wild=-
     while [ $# -gt 0 ]; do
       case "$1" in --*) [ $# -ge 2 ] || die "report: $1 needs a value (see ./run.sh help)" ;; esac
       case "$1" in
@@ -106,11 +106,13 @@ case "$cmd" in
     data=$(cd "$data" && pwd); mkdir -p "$out"; out=$(cd "$out" && pwd)
     export TF_CPP_MIN_LOG_LEVEL=2
     # The notebooks' own defaults are short runs for a reader in JupyterLab (minutes each); the report
-    # sets the full lengths: each preset's epochs (the small reconstruction network: 3 of its 8, to keep
-    # the whole report under 30 minutes on 2 cores), 80 photos per set in 05, 150 in-the-wild probes in 07.
+    # sets the full lengths: stage 1 on every image into data/cache, each preset's epochs (the small
+    # reconstruction network: 2 of its 8, to keep the whole report under 30 minutes on 2 cores; the
+    # shipped one is trained by ./run.sh models), 50 photos per set in 05, in 07 every test identity
+    # of the evaluation set (6 of 15 photos each attacked by dlib) and 100 in-the-wild probes.
     ep=(-p epochs None); rep=(); [ -n "$epochs" ] && ep=(-p epochs "$epochs") && rep=(-p recognizer_epochs "$epochs")
-    ep4=("${ep[@]}"); [ -z "$epochs" ] && [ "$preset" = small ] && ep4=(-p epochs 3)
-    ph5=(-p eval_photos 80); ph7=(-p wild_photos 150); [ -n "$photos" ] && ph5=(-p eval_photos "$photos") && ph7=(-p wild_photos "$photos")
+    ep4=("${ep[@]}"); [ -z "$epochs" ] && [ "$preset" = small ] && ep4=(-p epochs 2)
+    ph5=(-p eval_photos 50); ph7=(-p wild_photos 100); [ -n "$photos" ] && ph5=(-p eval_photos "$photos") && ph7=(-p wild_photos "$photos")
     # which data sets (folders of DATA_ROOT, caches in data/cache/): the notebooks' defaults are the development subsets
     sets=(); [ -n "$train" ] && sets+=(-y "train_sets: [${train//,/, }]"); ev=(); [ -n "$eval" ] && ev=(-p eval_set "$eval")
     wl=(); [ "$wild" != - ] && wl=(-p wild_set "$wild")
@@ -129,14 +131,16 @@ case "$cmd" in
       mapfile -d '' files < <(find "$out/$dir" -maxdepth 1 -type f \( -name "$nb.ipynb" -o -name '*.json' -o -name '*.md' -o -name '*.csv' \) -print0)
       [ ${#files[@]} = 0 ] || "$VENV/bin/python" scripts/clean_report_notebook.py "${files[@]}" || exit 1
       [ $ok = 1 ] || exit 1; echo "$out/$dir/ written ($((SECONDS - t)) s)"; }
-    pm 03_dataset stage1 -p data_root "$data" -p workers "${WORKERS:-2}" -p bench_images 1000 -p detector_photos 20
+    pm 03_dataset stage1 -p data_root "$data" -p workers "${WORKERS:-2}" -p cache_root ../data/cache -p stage1_images None \
+       -p bench_images 300 -p detector_photos 8
     pm 02_attributes attributes -p data_root "$data" -p cache_root ../data/cache -p model_dir "../data/models/fac-$preset" -p preset_name "$preset" -p bench_batches 20 "${ep[@]}" "${sets[@]}" "${ev[@]}"
-    pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir "../data/models/recon-$preset" -p preset_name "$preset" -p limit None "${ep4[@]}" "${sets[@]}" "${ev[@]}"
+    pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir "../data/models/recon-$preset" -p preset_name "$preset" -p limit None -p bench_batches 4 "${ep4[@]}" "${sets[@]}" "${ev[@]}"
     if [ "$preset" = paper ] && [ -f data/models/fac-paper/fac.keras ] && [ -f data/models/recon-paper/recon.keras ]; then mkdir -p data/models/paper
       cp data/models/fac-paper/fac.keras data/models/fac-paper/fac.json data/models/recon-paper/recon.keras data/models/recon-paper/recon.json data/models/paper/; fi
     pm 05_generation generation -p data_root "$data" "${ph5[@]}" "${models[@]}"
     pm 06_recognizer recognizer -p cache_root ../data/cache -p preset_name "$preset" -p seed "$seed" "${ep[@]}" "${ev[@]}"
     pm 07_evaluation evaluation -p data_root "$data" -p cache_root ../data/cache -p recognizer "$preset" -p draws "$draws" \
+       -p max_identities 50 -p attack_per_identity 6 -p workers "${WORKERS:-2}" \
        -p seed "$seed" "${ph7[@]}" "${rep[@]}" "${models[@]}" "${ev[@]}" "${wl[@]}"
     "$VENV/bin/python" - "$out" "$all_args" "$data" "$preset" "${epochs:-preset}" "$draws" "${photos:-default}" "$seed" "${train:-default}" "${eval:-default}" "$wild" <<'PY'
 import json, sys, glob, os
@@ -150,7 +154,7 @@ run = dict(command=f'./run.sh report {args}',
                            train_sets=train, eval_set=eval_set, wild_set='default' if wild == '-' else wild),
            notebook_seconds={k: round(v, 1) for k, v in secs.items()}, environment=environment(),
            note='notebook_seconds come from each executed notebook\'s papermill record; with --only, the others are from earlier runs. '
-                'epochs=preset: each preset\'s epochs, except the small reconstruction network (3 of its 8, to keep the report under 30 min)')
+                'epochs=preset: each preset\'s epochs, except the small reconstruction network (2 of its 8, to keep the report under 30 min; the shipped one is trained by ./run.sh models)')
 json.dump(run, open(f'{out}/run.json', 'w'), indent=1)
 print(f'{out}/run.json written; notebooks took', {k: round(v) for k, v in secs.items()}, 's')
 PY

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['TEMP_TAG', 'MAX_PIXELS', 'OUTPUT_FORMATS', 'ATTRIBUTE_NAMES', 'temp_path_for', 'is_temp_file', 'atomic_write',
-           'remove_stale_temps', 'PhotoError', 'as_rgb_uint8', 'decode_photo', 'read_photo', 'save_photo',
-           'sample_photos', 'attribute_index', 'environment', 'markdown_table', 'write_table', 'portable',
+__all__ = ['TEMP_TAG', 'MAX_PIXELS', 'OUTPUT_FORMATS', 'ATTRIBUTE_NAMES', 'PROTECTED_ATTRIBUTES', 'temp_path_for', 'is_temp_file',
+           'atomic_write', 'remove_stale_temps', 'PhotoError', 'as_rgb_uint8', 'decode_photo', 'read_photo',
+           'save_photo', 'sample_photos', 'attribute_index', 'environment', 'markdown_table', 'write_table', 'portable',
            'write_report']
 
 # %% ../nbs/00_core.ipynb #93b3f3e1
@@ -160,6 +160,10 @@ ATTRIBUTE_NAMES = (
     'Narrow_Eyes', 'No_Beard', 'Oval_Face', 'Pale_Skin', 'Pointy_Nose', 'Receding_Hairline', 'Rosy_Cheeks',
     'Sideburns', 'Smiling', 'Straight_Hair', 'Wavy_Hair', 'Wearing_Earrings', 'Wearing_Hat', 'Wearing_Lipstick',
     'Wearing_Necklace', 'Wearing_Necktie', 'Young')
+
+# never flipped: gender and the attributes that mostly follow it (05_generation shows how they were found)
+PROTECTED_ATTRIBUTES = ('Male', '5_o_Clock_Shadow', 'Bald', 'Double_Chin', 'Goatee', 'Heavy_Makeup', 'Mustache',
+                        'No_Beard', 'Rosy_Cheeks', 'Sideburns', 'Wearing_Lipstick', 'Wearing_Necktie')
 
 def attribute_index(name:str) -> int:
     "Position of attribute `name` (case-insensitive) in `ATTRIBUTE_NAMES`."

@@ -18,8 +18,9 @@ from .recognizer import Gallery, embed_face_near, face_embedding, identity_draw,
 
 # %% auto #0
 __all__ = ['METHOD_ORDER', 'FACE_BOX', 'ssim_map', 'masked_mean', 'region_ssim', 'evaluation_methods', 'evaluate_photo',
-           'evaluate_photos', 'build_gallery', 'attacker_rows', 'table3_draws', 'table3_rows', 'attribute_control',
-           'identity_diversity', 'face_lightness', 'tone_slope', 'example_grid', 'reid_vs_detection']
+           'methods_for', 'evaluate_photos', 'build_gallery', 'attacker_rows', 'table3_draws', 'table3_rows',
+           'attribute_control', 'identity_diversity', 'face_lightness', 'tone_slope', 'example_grid',
+           'reid_vs_detection']
 
 # %% ../nbs/07_evaluation.ipynb #e233be4c
 def ssim_map(a, b, window:int=11) -> np.ndarray:
@@ -85,16 +86,50 @@ def _progress(it, total, desc, show):
     from tqdm.auto import tqdm
     return tqdm(it, total=total, desc=desc, leave=False, mininterval=2.0)
 
-def evaluate_photos(paths, identities, methods:dict, crop_size=(128, 64), attack=True, progress:bool=True) -> dict:
+def methods_for(models_dir=None, names=None) -> dict:
+    "The comparison's methods (all, or those in `names`) with the models in `models_dir` (None: the shipped ones)."
+    from faceobf.generation import load_models
+    methods = evaluation_methods(load_models(models_dir))
+    return {k: v for k, v in methods.items() if names is None or k in names}
+
+def _evaluate_file(path, identity, attack, methods, crop_size) -> tuple:
+    "`(evaluate_photo's result, None)`, or `(None, why it was skipped)`."
+    try: res = evaluate_photo(read_photo(path), methods, crop_size, attack, identity)
+    except PhotoError as e: return None, f'unreadable: {e}'
+    return (res, None) if res is not None else (None, 'no face found')
+
+_WORKER = {}  # in a worker process: its own methods, built once
+def _start_worker(make_methods, crop_size):
+    try: _WORKER.update(methods=make_methods(), crop_size=crop_size)
+    except Exception as e: _WORKER['error'] = f'{type(e).__name__}: {e}'  # raised with the first job (a failing initializer would be restarted forever)
+
+def _in_worker(job):
+    if 'error' in _WORKER: raise RuntimeError(f"a worker process could not build the methods: {_WORKER['error']}")
+    return _evaluate_file(*job, _WORKER['methods'], _WORKER['crop_size'])
+
+def _evaluated(jobs, methods, crop_size, workers):
+    "`_evaluate_file` over `(path, identity, attack)` jobs, in order: here, or in `workers` fresh processes."
+    if workers <= 1 or len(jobs) < 2:
+        methods = methods() if callable(methods) else methods
+        return (_evaluate_file(*job, methods, crop_size) for job in jobs)
+    if not callable(methods):
+        raise TypeError("with workers > 1, give `methods` as a picklable function that builds them, e.g. partial(methods_for, models_dir)")
+    import multiprocessing as mp
+    from faceobf.evaluation import _start_worker, _in_worker  # the package's, which a fresh process can import
+    def run():
+        with mp.get_context('spawn').Pool(workers, _start_worker, (methods, crop_size)) as pool:
+            yield from pool.imap(_in_worker, jobs, chunksize=2)
+    return run()
+
+def evaluate_photos(paths, identities, methods, crop_size=(128, 64), attack=True, progress:bool=True, workers:int=1) -> dict:
     "`evaluate_photo` over image files; `attack` may be a bool per photo. Arrays per method, and the skipped files."
     attack = np.broadcast_to(np.asarray(attack, bool), (len(paths),))
-    kept, skipped = [], []
-    per = {name: dict(crop=[], ssim_inside=[], ssim_outside=[], embedding=[], embedding_known=[], fallbacks=0) for name in methods}
-    for i, path in enumerate(_progress(paths, len(paths), 'photos', progress)):
-        try: res = evaluate_photo(read_photo(path), methods, crop_size, bool(attack[i]), identities[i])
-        except PhotoError as e: skipped.append((str(path), f'unreadable: {e}')); continue
-        if res is None: skipped.append((str(path), 'no face found')); continue
+    jobs = [(path, identities[i], bool(attack[i])) for i, path in enumerate(paths)]
+    kept, skipped, per = [], [], None
+    for i, (res, why) in enumerate(_progress(_evaluated(jobs, methods, crop_size, workers), len(paths), 'photos', progress)):
+        if res is None: skipped.append((str(paths[i]), why)); continue
         kept.append(i)
+        if per is None: per = {name: dict(crop=[], ssim_inside=[], ssim_outside=[], embedding=[], embedding_known=[], fallbacks=0) for name in res['methods']}
         for name, m in res['methods'].items():
             d = per[name]
             for key in ('crop', 'ssim_inside', 'ssim_outside'): d[key].append(m[key])
@@ -103,7 +138,7 @@ def evaluate_photos(paths, identities, methods:dict, crop_size=(128, 64), attack
             d['embedding_known'].append(known if known is not None else np.full(128, np.nan, np.float32))
             d['fallbacks'] += 'fallback' in m
     kept = np.array(kept, int)
-    arrays = {name: {k: (np.array(v) if k != 'fallbacks' else v) for k, v in d.items()} for name, d in per.items()}
+    arrays = {name: {k: (np.array(v) if k != 'fallbacks' else v) for k, v in d.items()} for name, d in (per or {}).items()}
     return dict(index=kept, identity=np.asarray(identities)[kept], attacked=attack[kept], files=[str(paths[i]) for i in kept],
                 skipped=skipped, methods=arrays)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .core import as_rgb_uint8, atomic_write, ATTRIBUTE_NAMES, attribute_index
-from .landmarks import (Face, detect_faces, align_face, ModelFileError, DetectorConfig, DEFAULT_DETECTOR, similarity_transform,
+from .core import as_rgb_uint8, atomic_write, ATTRIBUTE_NAMES, PROTECTED_ATTRIBUTES, attribute_index
+from .landmarks import (Face, detect_faces, align_face, place_shape, ModelFileError, DetectorConfig, DEFAULT_DETECTOR, similarity_transform,
                                transform_points, face_embedding, embedding_distance, MATCH_THRESHOLD)
 from .masking import face_ellipse, ellipse_mask, mask_face
 from .attributes import predict_attributes, binarize
@@ -23,16 +23,13 @@ from .reconnet import reconstruct
 from .training import load_model_with_card
 
 # %% auto #0
-__all__ = ['PROTECTED_ATTRIBUTES', 'POLICIES', 'GEOMETRIES', 'METHODS', 'gender_exclusive', 'AttributePolicy', 'make_policy',
-           'get_policy', 'obfuscation_region', 'paste_inside', 'Replacement', 'Blur', 'Pixelate', 'Fill', 'FaceModels',
+__all__ = ['POLICIES', 'GEOMETRIES', 'METHODS', 'gender_exclusive', 'AttributePolicy', 'make_policy', 'get_policy',
+           'obfuscation_region', 'paste_inside', 'Replacement', 'Blur', 'Pixelate', 'Fill', 'FaceModels',
            'default_models_dir', 'load_models', 'ship_model', 'pose_of', 'DonorBank', 'load_donor_bank',
-           'build_donor_bank', 'choose_donor', 'place_shape', 'identity_distance', 'Regenerate', 'make_method',
-           'Obfuscator', 'comparison_figure']
+           'build_donor_bank', 'choose_donor', 'identity_distance', 'Regenerate', 'make_method', 'Obfuscator',
+           'comparison_figure']
 
 # %% ../nbs/05_generation.ipynb #d9d440ab
-PROTECTED_ATTRIBUTES = ('Male', '5_o_Clock_Shadow', 'Bald', 'Double_Chin', 'Goatee', 'Heavy_Makeup', 'Mustache',
-                        'No_Beard', 'Rosy_Cheeks', 'Sideburns', 'Wearing_Lipstick', 'Wearing_Necktie')
-
 def gender_exclusive(attrs, rare:float=0.01, common:float=0.05) -> list:
     "Attributes present (or absent) in under `rare` of one gender's images and at least `common` of the other's."
     attrs = np.asarray(attrs)
@@ -231,17 +228,12 @@ def choose_donor(bank:DonorBank, shape, rng, exclude=(), exclude_identity=None, 
     gap = (np.abs(bank.pose[cand] - pose_of(shape)) / spread).sum(1)
     return int(rng.choice(cand[np.argsort(gap, kind='stable')[:nearest]]))
 
-def place_shape(shape, landmarks, size) -> np.ndarray:
-    "`shape` (crop units) in crop pixels, moved, turned and scaled onto `landmarks` (crop pixels) by least squares."
-    h, w = size
-    pts = np.asarray(shape, np.float64) * [w, h]
-    return transform_points(similarity_transform(pts, landmarks), pts).astype(np.float32)
-
 # %% ../nbs/05_generation.ipynb #e833a40b
-def identity_distance(photo, new_photo, face:Face, reference=None) -> float:
+def identity_distance(photo, new_photo, face:Face, reference=None, stop_below:float=None) -> float:
     "The smaller of two dlib distances between `face` in `photo` (or its `reference` embedding) and `new_photo`: at its own landmarks, and at the face found again near it."
     ref = face_embedding(photo, face) if reference is None else reference
     best = embedding_distance(ref, face_embedding(new_photo, face))
+    if stop_below is not None and best < stop_below: return best  # already too close: the search could only lower it
     l, t, r, b = face.box; m = face.width
     y0, x0 = max(t - m, 0), max(l - m, 0)
     window = new_photo[y0:b + m, x0:r + m]
@@ -301,7 +293,7 @@ class Regenerate:
             if not self.verify: tried.append((None, r, donor)); break
             candidate = paste_inside(photo, r.image, r.soft)
             candidate[r.hard.astype(bool) & (r.covered == 0)] = 0
-            tried.append((self.distance(photo, candidate, face, reference=reference), r, donor))
+            tried.append((self.distance(photo, candidate, face, reference=reference, stop_below=MATCH_THRESHOLD), r, donor))
             if tried[-1][0] >= self.margin: break
         d, r, donor = max(tried, key=lambda x: -1 if x[0] is None else x[0])
         if donor is not None: used.add(donor)

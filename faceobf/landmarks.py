@@ -20,9 +20,9 @@ from .core import as_rgb_uint8, read_photo, PhotoError
 # %% auto #0
 __all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'DETECTORS', 'DEFAULT_DETECTOR', 'STAGE1_DETECTOR', 'CELEBA_FRAME',
            'CELEBA_TEMPLATE', 'MATCH_THRESHOLD', 'ModelFileError', 'dlib_model_path', 'Face', 'DetectorConfig',
-           'landmarks_in_box', 'detect_faces', 'largest_face', 'show_faces', 'five_points', 'similarity_transform',
-           'transform_points', 'AlignedFace', 'alignment_matrix', 'align_face', 'align_main_face', 'face_embedding',
-           'embedding_distance']
+           'box_iou', 'landmarks_in_box', 'detect_faces', 'largest_face', 'show_faces', 'five_points',
+           'similarity_transform', 'transform_points', 'place_shape', 'AlignedFace', 'alignment_matrix', 'align_face',
+           'align_main_face', 'face_embedding', 'embedding_distance']
 
 # %% ../nbs/00_landmarks.ipynb #b31ed9a2
 DLIB_MODEL_FILES = {
@@ -88,6 +88,7 @@ class DetectorConfig:
     min_side: int = 480        # double a photo until its short side reaches this ...
     max_upsample: int = 2      # ... but at most this many times
     upsample: int = None       # a fixed number of doublings instead (None: from the photo's size)
+    retry: bool = False        # when nothing is found, look once more with one more doubling
 
     def __post_init__(self):
         if self.detector not in DETECTORS: raise ValueError(f"unknown detector {self.detector!r}: use one of {', '.join(DETECTORS)}")
@@ -100,13 +101,15 @@ class DetectorConfig:
         return up
 
 DEFAULT_DETECTOR = DetectorConfig()
-STAGE1_DETECTOR = DetectorConfig(min_score=0.3, min_side=320, max_upsample=3)
+STAGE1_DETECTOR = DetectorConfig(min_score=0.3, min_side=320, max_upsample=3, retry=True)
 
-def _overlap(a, b) -> float:
-    "Intersection over union of two dlib rectangles."
-    iw = max(0, min(a.right(), b.right()) - max(a.left(), b.left())); ih = max(0, min(a.bottom(), b.bottom()) - max(a.top(), b.top()))
-    union = a.area() + b.area() - iw * ih
+def box_iou(a, b) -> float:
+    "Intersection over union of two `(left, top, right, bottom)` boxes."
+    iw = max(0, min(a[2], b[2]) - max(a[0], b[0])); ih = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - iw * ih
     return iw * ih / union if union > 0 else 0.0
+
+def _box(rect) -> tuple: return (rect.left(), rect.top(), rect.right(), rect.bottom())
 
 def _find_boxes(img, detector, upsample):
     "Boxes and scores from one of dlib's detectors, or from both (a CNN box that overlaps a HOG box is the same face)."
@@ -115,7 +118,7 @@ def _find_boxes(img, detector, upsample):
         return list(zip(rects, scores))
     if detector == 'mmod': return [(d.rect, d.confidence) for d in _mmod_detector()(img, upsample)]
     hog = _find_boxes(img, 'hog', upsample)
-    return hog + [(r, s) for r, s in _find_boxes(img, 'mmod', upsample) if all(_overlap(r, h) < 0.3 for h, _ in hog)]
+    return hog + [(r, s) for r, s in _find_boxes(img, 'mmod', upsample) if all(box_iou(_box(r), _box(h)) < 0.3 for h, _ in hog)]
 
 def landmarks_in_box(img, box) -> np.ndarray:
     "dlib's 68 landmarks for the face in `box` (left, top, right, bottom) of RGB image `img`."
@@ -128,11 +131,11 @@ def detect_faces(img, # photo: RGB, gray or RGBA array
                 ) -> list:
     "Every face in `img` with its 68 landmarks, largest first; an empty list when there is none."
     img = as_rgb_uint8(img)
-    faces = []
-    for rect, score in _find_boxes(img, config.detector, config.upsample_for(img.shape)):
-        if score < config.min_score: continue
-        box = (rect.left(), rect.top(), rect.right(), rect.bottom())
-        faces.append(Face(box, float(score), landmarks_in_box(img, box)))
+    up = config.upsample_for(img.shape)
+    found = [(_box(r), s) for r, s in _find_boxes(img, config.detector, up) if s >= config.min_score]
+    if not found and config.retry:
+        found = [(_box(r), s) for r, s in _find_boxes(img, config.detector, up + 1) if s >= config.min_score]
+    faces = [Face(box, float(score), landmarks_in_box(img, box)) for box, score in found]
     return sorted(faces, key=lambda f: -f.width)
 
 def largest_face(img, config:DetectorConfig=DEFAULT_DETECTOR):
@@ -190,6 +193,13 @@ def transform_points(M, pts) -> np.ndarray:
     "Apply the 2x3 affine matrix `M` to an Nx2 array of points."
     pts = np.asarray(pts, np.float64)
     return pts @ np.asarray(M)[:, :2].T + np.asarray(M)[:, 2]
+
+def place_shape(shape, landmarks, size) -> np.ndarray:
+    "`shape` (crop units) in crop pixels, moved, turned and scaled onto `landmarks` (crop pixels) by least squares."
+    h, w = size
+    pts = np.asarray(shape, np.float64) * [w, h]
+    return transform_points(similarity_transform(pts, landmarks), pts).astype(np.float32)
+
 
 # %% ../nbs/00_landmarks.ipynb #c4eca491
 @dataclass(frozen=True)

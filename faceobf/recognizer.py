@@ -10,24 +10,17 @@ from __future__ import annotations
 import numpy as np
 
 from .core import as_rgb_uint8
-from .landmarks import detect_faces, DetectorConfig, DEFAULT_DETECTOR
+from .landmarks import detect_faces, box_iou, DetectorConfig, DEFAULT_DETECTOR
 from .training import RecognizerPreset, get_preset
 
 # %% auto #0
-__all__ = ['box_iou', 'match_faces', 'verify_protection', 'Gallery', 'embed_face_near', 'build_recognizer', 'identity_draw',
+__all__ = ['match_faces', 'verify_protection', 'Gallery', 'embed_face_near', 'build_recognizer', 'identity_draw',
            'identity_labels', 'train_recognizer', 'recognizer_accuracy']
 
 # %% ../nbs/06_recognizer.ipynb #61db32cf
 from .landmarks import MATCH_THRESHOLD, face_embedding, embedding_distance  # dlib's recogniser, defined in 00_landmarks
 
 # %% ../nbs/06_recognizer.ipynb #b03bfbd9
-def box_iou(a, b) -> float:
-    "Intersection over union of two (left, top, right, bottom) boxes."
-    iw = max(0, min(a[2], b[2]) - max(a[0], b[0])); ih = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
 def match_faces(faces_a, faces_b, min_iou:float=0.5) -> list:
     "Pairs `(face in a, face in b or None)` by greatest box overlap."
     pairs, used = [], set()

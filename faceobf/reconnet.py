@@ -67,7 +67,7 @@ def unet(x, preset:ReconPreset):
         x = layers.UpSampling2D(2, interpolation='bilinear')(x)
         x = layers.Concatenate()([x, skip])
         for _ in range(3): x = conv_bn_relu(x, w)
-    return layers.Conv2D(3, 1, activation='sigmoid', name='rgb')(x)
+    return layers.Conv2D(3, 1, activation='sigmoid', name='rgb', dtype='float32')(x)  # float32 even under mixed precision
 
 # %% ../nbs/04_reconnet.ipynb #928b3308
 def _gaussian_window(size=11, sigma=1.5):
@@ -115,8 +115,12 @@ def build_reconnet(preset:ReconPreset|str='small') -> keras.Model:
     masked = keras.Input((h, w, 3), name='masked')
     landmarks = keras.Input((68, 2), name='landmarks')
     attributes = keras.Input((40,), name='attributes')
-    x = ConditionEncoding(preset.sigma, name='condition')(masked, landmarks, attributes)
-    model = keras.Model([masked, landmarks, attributes], unet(x, preset), name=f'reconnet_{preset.name}')
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(preset.precision)  # the layers built now compute in this precision
+    try:
+        x = ConditionEncoding(preset.sigma, name='condition')(masked, landmarks, attributes)
+        model = keras.Model([masked, landmarks, attributes], unet(x, preset), name=f'reconnet_{preset.name}')
+    finally: keras.config.set_dtype_policy(previous)
     model.compile(optimizer=keras.optimizers.Adam(preset.learning_rate, beta_1=preset.beta_1, beta_2=preset.beta_2),
                   loss=ssim_loss, metrics=[ssim_metric])
     return model

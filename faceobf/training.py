@@ -51,6 +51,18 @@ class ReconPreset:
     learning_rate: float = 2e-5
     beta_1: float = 0.5
     beta_2: float = 0.999
+    precision: str = 'float32'      # Keras dtype policy while building: 'float32', or 'mixed_bfloat16' on a GPU
+    recipe: str = 'ssim'            # 'ssim': the report's 1 - SSIM alone; 'adversarial': the editing recipe of 04a_generator
+    # the adversarial recipe only:
+    critic_widths: tuple = (32, 64, 128)  # PatchGAN critic: channels of its stride-2 convolutions
+    critic_learning_rate: float = 2e-4
+    l1_weight: float = 1.0          # reconstruction: 1 - SSIM + l1_weight * L1, on the faces left as they were
+    attribute_weight: float = 1.0   # the frozen attribute classifier reads the target attributes
+    adversarial_weight: float = 0.1 # the critic takes the face for a photo
+    tone_weight: float = 5.0        # the face keeps the mean colour of the face it replaces
+    edit_fraction: float = 0.5      # share of faces whose attributes are flipped (1 to max_flips of the allowed ones)
+    max_flips: int = 3
+    donor_fraction: float = 0.5     # share of faces drawn on another face's landmarks
     description: str = ''
 
 @dataclass(frozen=True)
@@ -83,6 +95,14 @@ PRESETS = {
         'paper': ReconPreset('paper', description="the report's U-Net (Figure 3), Adam(2e-5, 0.5, 0.999), batch 16, 15 epochs"),
         'small': ReconPreset('small', width=0.125, epochs=8, learning_rate=1e-3,
                              description='the same U-Net at 1/8 of the widths (16..80 channels, bottleneck 8); trains on a CPU'),
+        'gpu': ReconPreset('gpu', batch_size=32, learning_rate=1e-4, precision='mixed_bfloat16',
+                           description="the report's U-Net in bfloat16 mixed precision (float32 weights and output), batch 32, Adam(1e-4)"),
+        'gan-small': ReconPreset('gan-small', width=0.125, epochs=6, learning_rate=5e-4, recipe='adversarial',
+                                 description='the small U-Net trained to edit: reconstruction + attribute + PatchGAN + tone losses, '
+                                             'flipped attributes and donor landmarks; trains on a CPU'),
+        'gan-gpu': ReconPreset('gan-gpu', width=0.25, batch_size=64, epochs=30, learning_rate=5e-4, recipe='adversarial',
+                               critic_widths=(64, 128, 256), precision='mixed_bfloat16',
+                               description='the U-Net at 1/4 of the widths trained to edit (as gan-small), bfloat16 on a GPU'),
     },
     'recognizer': {
         'paper': RecognizerPreset('paper', description="AlexNet at 227x227 + 6 dense layers + 20-way softmax, as in the report"),
