@@ -337,9 +337,15 @@ def run_train_recon(args) -> dict:
     try:
         train, val, test, size, data = _training_splits(args)
         preset = replace(_preset('recon', args), input_size=tuple(size))
-        model = train_recon(preset, CacheBatches(train, preset.batch_size, to_xy=recon_xy),
-                            CacheBatches(val, 64, to_xy=recon_xy, shuffle=False), args.out, epochs=args.epochs,
-                            overwrite=args.overwrite, verbose=2 if args.quiet else 1, data=data)
+        if preset.recipe == 'adversarial':  # the editing recipe of 04a_generator, graded by the shipped attribute classifier
+            from faceobf.generator import train_generator
+            from faceobf.generation import load_models
+            model = train_generator(preset, train, val, args.out, load_models().fac, epochs=args.epochs, overwrite=args.overwrite,
+                                    progress=not args.quiet, data=data)
+        else:
+            model = train_recon(preset, CacheBatches(train, preset.batch_size, to_xy=recon_xy),
+                                CacheBatches(val, 64, to_xy=recon_xy, shuffle=False), args.out, epochs=args.epochs,
+                                overwrite=args.overwrite, verbose=2 if args.quiet else 1, data=data)
     except (FileNotFoundError, FileExistsError, ValueError, KeyError) as e:
         raise UserError(str(e).strip('"')) from None
     results = {}

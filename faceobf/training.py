@@ -90,6 +90,9 @@ PRESETS = {
         'paper': FACPreset('paper', 'resnet50', description="the report's ResNet-50 (weights=None) + Flatten + Dense(40, sigmoid)"),
         'small': FACPreset('small', 'convnet', widths=(32, 64, 128, 256), downsample=2, epochs=10,
                            description='8 conv layers on 64x32, global average pooling, Dense(40, sigmoid); trains on a CPU'),
+        'judge': FACPreset('judge', 'convnet', widths=(16, 32, 64, 128), downsample=1, epochs=8,
+                           description='an independent second classifier for grading generated faces: 8 narrower conv layers on '
+                                       'the full 128x64 crop; never used in any training loss'),
     },
     'recon': {
         'paper': ReconPreset('paper', description="the report's U-Net (Figure 3), Adam(2e-5, 0.5, 0.999), batch 16, 15 epochs"),
@@ -100,8 +103,8 @@ PRESETS = {
         'gan-small': ReconPreset('gan-small', width=0.125, epochs=6, learning_rate=5e-4, recipe='adversarial',
                                  description='the small U-Net trained to edit: reconstruction + attribute + PatchGAN + tone losses, '
                                              'flipped attributes and donor landmarks; trains on a CPU'),
-        'gan-gpu': ReconPreset('gan-gpu', width=0.25, batch_size=64, epochs=30, learning_rate=5e-4, recipe='adversarial',
-                               critic_widths=(64, 128, 256), precision='mixed_bfloat16',
+        'gan-gpu': ReconPreset('gan-gpu', width=0.25, batch_size=64, epochs=60, learning_rate=5e-4, recipe='adversarial',
+                               critic_widths=(64, 128, 256), attribute_weight=2.0, adversarial_weight=0.2, precision='mixed_bfloat16',
                                description='the U-Net at 1/4 of the widths trained to edit (as gan-small), bfloat16 on a GPU'),
     },
     'recognizer': {
