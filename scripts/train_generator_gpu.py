@@ -60,6 +60,7 @@ def main():
     ap.add_argument('--bench-steps', type=int, default=30, help='timed steps per benchmark row (default 30)')
     ap.add_argument('--limit', type=int, default=None, help='train on the first LIMIT faces only (a quick check)')
     ap.add_argument('--width', type=float, default=None, help="the generator's width multiplier (default: the preset's)")
+    ap.add_argument('--set', nargs='*', default=[], metavar='FIELD=NUMBER', help='change preset fields, e.g. attribute_weight=0.5')
     args = ap.parse_args()
     import keras
     from faceobf.core import environment
@@ -74,7 +75,10 @@ def main():
     fac, fac_card = load_model_with_card(Path(faceobf.attributes.__file__).parent/'models'/'fac.keras')
     print(f"{len(data['train']['crops']):,} training faces, {len(data['val']['crops']):,} validation faces; backend {keras.backend.backend()}", flush=True)
     t = time.time()
-    preset = get_preset('recon', args.preset, **({'width': args.width} if args.width else {}))
+    changes = {k: float(v) for k, v in (kv.split('=', 1) for kv in args.set)}
+    if args.width: changes['width'] = args.width
+    preset = get_preset('recon', args.preset, **changes)
+    print(preset, flush=True)
     train_generator(preset, data['train'], data['val'], out/'model', fac, epochs=args.epochs, minutes=args.minutes, overwrite=True,
                     data=dict(train=data['digests'], n_train=len(data['train']['crops']), fac=fac_card.get('preset', {}).get('name')))
     print(f'trained in {time.time() - t:.0f} s', flush=True)
