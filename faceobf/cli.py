@@ -189,7 +189,8 @@ def _add_obfuscate(sub):
                    'false alarms); no detection is ever left as it was')
     o.add_argument('--detector', default='hog', choices=DETECTORS, help="dlib's HOG detector (fast), its CNN (mmod: finds more turned "
                    "and small faces, about 15 times slower on a CPU), or both (their union, for a thorough run)")
-    o.add_argument('--models', metavar='DIR', default=None, help='folder with fac.keras and recon.keras (default: the shipped models)')
+    o.add_argument('--models', metavar='DIR', default=None, help="folder with recon.keras (and fac.keras; else the shipped classifier), or a "
+                   "shipped generator: 'edit' = the network trained by the adversarial editing recipe (nbs/04a_generator); default: the report's")
     o.add_argument('--report', metavar='FILE.json', default=None, help='write a per-photo, per-face report')
     o.add_argument('--overwrite', action='store_true', help='replace existing NAME_obfuscated files')
     o.add_argument('--quiet', action='store_true', help='no progress bar')

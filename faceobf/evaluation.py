@@ -17,10 +17,11 @@ from .generation import Obfuscator, obfuscation_region, get_policy
 from .recognizer import Gallery, embed_face_near, face_embedding, identity_draw, identity_labels, train_recognizer, recognizer_accuracy
 
 # %% auto #0
-__all__ = ['METHOD_ORDER', 'FACE_BOX', 'ssim_map', 'masked_mean', 'region_ssim', 'evaluation_methods', 'evaluate_photo',
-           'methods_for', 'evaluate_photos', 'build_gallery', 'attacker_rows', 'table3_draws', 'table3_rows',
-           'attribute_control', 'identity_diversity', 'face_lightness', 'tone_slope', 'example_grid',
-           'reid_vs_detection']
+__all__ = ['METHOD_ORDER', 'FACE_BOX', 'ssim_map', 'masked_mean', 'region_ssim', 'hull_mask', 'face_detail', 'face_lab',
+           'evaluation_methods', 'evaluate_photo', 'methods_for', 'evaluate_photos', 'build_gallery', 'attacker_rows',
+           'table3_draws', 'table3_rows', 'attribute_control', 'identity_diversity', 'face_lightness', 'tone_slope',
+           'regenerate_crops', 'frechet_distance', 'judge_features', 'crop_diversity', 'generator_measures',
+           'example_grid', 'reid_vs_detection']
 
 # %% ../nbs/07_evaluation.ipynb #e233be4c
 def ssim_map(a, b, window:int=11) -> np.ndarray:
@@ -43,6 +44,32 @@ def masked_mean(values, mask) -> float:
 def region_ssim(a, b, mask) -> float:
     "Mean SSIM of `a` against `b` over the pixels where `mask` is set (NaN for an empty mask)."
     return masked_mean(ssim_map(a, b), mask)
+
+# %% ../nbs/07_evaluation.ipynb #c5a6527e
+def hull_mask(shape, landmarks) -> np.ndarray:
+    "A boolean mask of the convex hull of `landmarks` (pixels) in an image of `shape`."
+    import cv2
+    m = np.zeros(shape[:2], np.uint8)
+    cv2.fillConvexPoly(m, cv2.convexHull(np.round(np.asarray(landmarks)).astype(np.int32)), 1)
+    return m.astype(bool)
+
+def face_detail(images, landmarks) -> np.ndarray:
+    "Variance of the Laplacian of the grey image inside the hull of `landmarks`, per image (fine detail; blur lowers it)."
+    import cv2
+    out = []
+    for img, lm in zip(images, landmarks):
+        lm = np.asarray(lm, 'float32')
+        x0, y0 = np.maximum(np.floor(lm.min(0)).astype(int) - 2, 0)
+        x1, y1 = np.ceil(lm.max(0)).astype(int) + 3
+        part = np.asarray(img)[y0:y1, x0:x1]  # the face only: a large photo costs no more than a crop
+        lap = cv2.Laplacian(cv2.cvtColor(part, cv2.COLOR_RGB2GRAY).astype('float64'), cv2.CV_64F)
+        out.append(lap[hull_mask(part.shape, lm - [x0, y0])].var())
+    return np.array(out)
+
+def face_lab(crops, landmarks) -> np.ndarray:
+    "Mean CIELAB colour (L* 0-100, a*, b*) inside the hull of `landmarks`, per crop."
+    import cv2
+    return np.array([cv2.cvtColor(c.astype('float32') / 255, cv2.COLOR_RGB2LAB)[hull_mask(c.shape, l)].mean(0) for c, l in zip(crops, landmarks)])
 
 # %% ../nbs/07_evaluation.ipynb #8f206f66
 METHOD_ORDER = ('original', 'blur', 'pixelate', 'mask', 'faceobf own', 'faceobf mean', 'faceobf donor', 'faceobf donor+verify')
@@ -70,7 +97,7 @@ def evaluate_photo(photo, methods:dict, crop_size=(128, 64), attack:bool=True, i
     for name, method in methods.items():
         new, report = method(photo, faces, identity)
         ssim = ssim_map(photo, new)
-        entry = dict(crop=align_face(new, subject, crop_size).crop,
+        entry = dict(crop=align_face(new, subject, crop_size).crop, detail=float(face_detail([new], [subject.landmarks])[0]),
                      ssim_inside=masked_mean(ssim, inside), ssim_outside=masked_mean(ssim, ~inside))
         if attack: entry.update(embedding=embed_face_near(new, subject.box), embedding_known=face_embedding(new, subject))
         subject_report = [r for r in report if tuple(r['box']) == out['box']]
@@ -129,10 +156,11 @@ def evaluate_photos(paths, identities, methods, crop_size=(128, 64), attack=True
     for i, (res, why) in enumerate(_progress(_evaluated(jobs, methods, crop_size, workers), len(paths), 'photos', progress)):
         if res is None: skipped.append((str(paths[i]), why)); continue
         kept.append(i)
-        if per is None: per = {name: dict(crop=[], ssim_inside=[], ssim_outside=[], embedding=[], embedding_known=[], fallbacks=0) for name in res['methods']}
+        if per is None: per = {name: dict(crop=[], detail=[], ssim_inside=[], ssim_outside=[], embedding=[], embedding_known=[], fallbacks=0)
+                               for name in res['methods']}
         for name, m in res['methods'].items():
             d = per[name]
-            for key in ('crop', 'ssim_inside', 'ssim_outside'): d[key].append(m[key])
+            for key in ('crop', 'detail', 'ssim_inside', 'ssim_outside'): d[key].append(m[key])
             emb, known = m.get('embedding'), m.get('embedding_known')  # NaN rows: not detected, or not attacked
             d['embedding'].append(emb if emb is not None else np.full(128, np.nan, np.float32))
             d['embedding_known'].append(known if known is not None else np.full(128, np.nan, np.float32))
@@ -166,6 +194,7 @@ def attacker_rows(run:dict, gallery:Gallery, data:str) -> list:
                      'rank-1 identified': pct(found, 'rank1'), 'matched at 0.6': pct(found, 'matched'),
                      'rank-1, known place': pct(known, 'rank1'), 'matched, known place': pct(known, 'matched'),
                      'SSIM outside face': f"{np.nanmean(m['ssim_outside']):.3f}", 'SSIM of face': f"{np.nanmean(m['ssim_inside']):.3f}",
+                     'sharpness': f"{np.median(m['detail'] / np.maximum(run['methods']['original']['detail'], 1e-6)):.2f}",
                      'fallbacks': m['fallbacks']})
     return rows
 
@@ -225,6 +254,73 @@ def face_lightness(crops) -> np.ndarray:
 def tone_slope(run:dict, name:str) -> float:
     "Least-squares slope of the face lightness of `name`'s outputs against the originals' (1: every tone kept)."
     return float(np.polyfit(face_lightness(run['methods']['original']['crop']), face_lightness(run['methods'][name]['crop']), 1)[0])
+
+# %% ../nbs/07_evaluation.ipynb #d461a8ec
+def regenerate_crops(models, arrays:dict, attributes='paper', geometry:str='donor', bank=None, seed:int=0) -> dict:
+    "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`): the drawn crops, their new landmarks and target attributes."
+    import cv2
+    from faceobf.generation import choose_donor, load_donor_bank
+    from faceobf.landmarks import place_shape
+    from faceobf.masking import face_ellipse, ellipse_mask
+    from faceobf.reconnet import reconstruct
+    crops, own = np.asarray(arrays['crops']), np.asarray(arrays['landmarks'], 'float32')
+    h, w = crops.shape[1:3]
+    target = get_policy(attributes).apply(binarize(predict_attributes(models.fac, crops)))
+    bank = bank if bank is not None or geometry == 'own' else load_donor_bank()
+    rng, shapes = np.random.default_rng(seed), own.copy()
+    for i in range(len(crops)):
+        if geometry == 'donor':
+            donor = choose_donor(bank, own[i] / np.array([w, h], 'float32'), rng, set(), arrays['identity'][i])
+            shapes[i] = place_shape(bank.shapes[donor], own[i], (h, w))
+        elif geometry == 'mean': shapes[i] = place_shape(bank.mean_shape, own[i], (h, w))
+    region = np.stack([np.maximum(ellipse_mask(c.shape, face_ellipse(a)), ellipse_mask(c.shape, face_ellipse(b)))
+                       for c, a, b in zip(crops, own, shapes)])[..., None]
+    hidden = np.where(region > 0, 0, crops).astype(np.uint8)
+    drawn = reconstruct(models.recon, hidden, shapes, target)
+    return dict(crops=np.where(region > 0, drawn, crops).astype(np.uint8), landmarks=shapes, target=target)
+
+def frechet_distance(a, b) -> float:
+    "Fréchet distance between Gaussians fitted to feature rows `a` and `b` (as in FID)."
+    from scipy import linalg
+    mu, nu = a.mean(0), b.mean(0)
+    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root = linalg.sqrtm(s1 @ s2).real
+    return float(((mu - nu) ** 2).sum() + np.trace(s1 + s2 - 2 * root))
+
+def judge_features(judge, crops, batch_size:int=256) -> np.ndarray:
+    "The judge's penultimate features (the input of its attribute layer) for uint8 crops."
+    import keras
+    body = keras.Model(judge.inputs, judge.get_layer('attributes').input)
+    return np.concatenate([keras.ops.convert_to_numpy(body.predict_on_batch(crops[i:i + batch_size].astype('float32') / 255))
+                           for i in range(0, len(crops), batch_size)])
+
+def crop_diversity(crops, landmarks, identity) -> float:
+    "Median dlib distance between the faces of different people, each embedded at its landmarks."
+    from faceobf.landmarks import Face
+    emb = np.stack([face_embedding(c, Face((int(l[:, 0].min()), int(l[:, 1].min()), int(l[:, 0].max()), int(l[:, 1].max())), 1.0, l))
+                    for c, l in zip(crops, landmarks)])
+    d = np.linalg.norm(emb[:, None] - emb[None], axis=-1)
+    identity = np.asarray(identity)
+    return float(np.median(d[identity[:, None] != identity[None]]))
+
+def generator_measures(judge, arrays:dict, drawn:dict, policy='paper', diversity:bool=True, diversity_faces:int=120,
+                       original_diversity:float=None) -> dict:
+    "The measures of one generator's `drawn` faces (from `regenerate_crops`) against the originals in `arrays`."
+    orig, lms = np.asarray(arrays['crops']), np.asarray(arrays['landmarks'])
+    control = attribute_control(judge, orig, drawn['crops'], policy)
+    lab_o, lab_d = face_lab(orig, lms), face_lab(drawn['crops'], lms)
+    out = dict(flipped_read_as_flipped=float(np.mean([r['as_asked'] for r in control if r['flipped']])),
+               unflipped_unchanged=float(np.mean([r['as_asked'] for r in control if not r['flipped']])),
+               per_attribute={r['attribute']: round(r['as_asked'], 4) for r in control if r['flipped']},
+               sharpness=float(np.median(face_detail(drawn['crops'], lms) / np.maximum(face_detail(orig, lms), 1e-6))),
+               tone_slope=float(np.polyfit(lab_o[:, 0], lab_d[:, 0], 1)[0]),
+               colour_change=float(np.linalg.norm(lab_d - lab_o, axis=1).mean()),
+               frechet_distance=frechet_distance(judge_features(judge, orig), judge_features(judge, drawn['crops'])))
+    if diversity:  # on the first `diversity_faces` (dlib's embedding costs 0.13 s a face); the originals' value may be given
+        n, ids = diversity_faces, np.asarray(arrays['identity'])
+        base = original_diversity or crop_diversity(orig[:n], lms[:n], ids[:n])
+        out['diversity'] = crop_diversity(drawn['crops'][:n], drawn['landmarks'][:n], ids[:n]) / base
+    return out
 
 # %% ../nbs/07_evaluation.ipynb #1e551e88
 def example_grid(photos:list, methods:dict, zoom:float=0.6):

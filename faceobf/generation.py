@@ -23,8 +23,8 @@ from .reconnet import reconstruct
 from .training import load_model_with_card
 
 # %% auto #0
-__all__ = ['POLICIES', 'GEOMETRIES', 'METHODS', 'gender_exclusive', 'AttributePolicy', 'make_policy', 'get_policy',
-           'obfuscation_region', 'paste_inside', 'Replacement', 'Blur', 'Pixelate', 'Fill', 'FaceModels',
+__all__ = ['POLICIES', 'SHIPPED_GENERATORS', 'GEOMETRIES', 'METHODS', 'gender_exclusive', 'AttributePolicy', 'make_policy',
+           'get_policy', 'obfuscation_region', 'paste_inside', 'Replacement', 'Blur', 'Pixelate', 'Fill', 'FaceModels',
            'default_models_dir', 'load_models', 'ship_model', 'pose_of', 'DonorBank', 'load_donor_bank',
            'build_donor_bank', 'choose_donor', 'identity_distance', 'Regenerate', 'make_method', 'Obfuscator',
            'comparison_figure']
@@ -151,10 +151,13 @@ def default_models_dir() -> Path:
     import faceobf
     return Path(faceobf.__file__).parent/'models'
 
+SHIPPED_GENERATORS = {'default': '.', 'edit': 'edit'}  # reconstruction networks in the package: name -> folder of faceobf/models
+
 def load_models(folder=None) -> FaceModels:
-    "The attribute classifier `fac.keras` and reconstruction network `recon.keras` in `folder` (default: the shipped ones)."
+    "`fac.keras` and `recon.keras` from `folder` (a path, or the name of a shipped generator; default: the shipped ones); the shipped classifier where `folder` has none."
+    if folder is not None and str(folder) in SHIPPED_GENERATORS: folder = default_models_dir()/SHIPPED_GENERATORS[str(folder)]
     folder = Path(folder) if folder else default_models_dir()
-    paths = [folder/'fac.keras', folder/'recon.keras']
+    paths = [folder/'fac.keras' if (folder/'fac.keras').is_file() else default_models_dir()/'fac.keras', folder/'recon.keras']
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise ModelFileError(f"model file(s) missing: {', '.join(missing)}. Retrain them with "

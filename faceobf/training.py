@@ -103,8 +103,8 @@ PRESETS = {
         'gan-small': ReconPreset('gan-small', width=0.125, epochs=6, learning_rate=5e-4, recipe='adversarial',
                                  description='the small U-Net trained to edit: reconstruction + attribute + PatchGAN + tone losses, '
                                              'flipped attributes and donor landmarks; trains on a CPU'),
-        'gan-gpu': ReconPreset('gan-gpu', width=0.25, batch_size=64, epochs=60, learning_rate=5e-4, recipe='adversarial',
-                               critic_widths=(64, 128, 256), attribute_weight=2.0, adversarial_weight=0.2, precision='mixed_bfloat16',
+        'gan-gpu': ReconPreset('gan-gpu', width=0.25, batch_size=64, epochs=42, learning_rate=2e-4, recipe='adversarial',
+                               critic_widths=(64, 128, 256), critic_learning_rate=4e-4, attribute_weight=0.5, precision='mixed_bfloat16',
                                description='the U-Net at 1/4 of the widths trained to edit (as gan-small), bfloat16 on a GPU'),
     },
     'recognizer': {
