@@ -258,7 +258,6 @@ def tone_slope(run:dict, name:str) -> float:
 # %% ../nbs/07_evaluation.ipynb #d461a8ec
 def regenerate_crops(models, arrays:dict, attributes='paper', geometry:str='donor', bank=None, seed:int=0) -> dict:
     "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`): the drawn crops, their new landmarks and target attributes."
-    import cv2
     from faceobf.generation import choose_donor, load_donor_bank
     from faceobf.landmarks import place_shape
     from faceobf.masking import face_ellipse, ellipse_mask

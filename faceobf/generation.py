@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from .core import as_rgb_uint8, atomic_write, ATTRIBUTE_NAMES, PROTECTED_ATTRIBUTES, attribute_index
-from .landmarks import (Face, detect_faces, align_face, place_shape, ModelFileError, DetectorConfig, DEFAULT_DETECTOR, similarity_transform,
+from .landmarks import (Face, detect_faces, align_face, place_shape, ModelFileError, DetectorConfig, DEFAULT_DETECTOR,
                                transform_points, face_embedding, embedding_distance, MATCH_THRESHOLD)
 from .masking import face_ellipse, ellipse_mask, mask_face
 from .attributes import predict_attributes, binarize
