@@ -14,7 +14,7 @@ import papermill as pm
 from faceobf.core import environment, markdown_table, write_report
 
 REPO = Path(__file__).resolve().parents[1]
-ORDER = ['00_core', '00_training', '00_landmarks', '01_masking', '03_dataset', '02_attributes', '04_reconnet',
+ORDER = ['00_core', '00_training', '00_landmarks', '01_masking', '03_dataset', '02_attributes', '04_reconnet', '04a_generator',
          '05_generation', '06_recognizer', '07_evaluation', '08_cli', 'index']  # the report's order: 03 builds what 02 reads
 
 
@@ -25,8 +25,15 @@ def skipped_lines(nb_path) -> list:
             for line in ''.join(o.get('text', '')).splitlines() if line.startswith('skipped:')]
 
 
+def earlier_rows() -> dict:
+    "Rows of the table written before (notebook -> row), kept for the notebooks not timed in this run."
+    path = REPO/'reports'/'notebooks'/'timings.json'
+    rows = json.loads(path.read_text()).get('rows', []) if path.exists() else []
+    return {r['notebook']: dict(r, measured=r.get('measured', 'an earlier run')) for r in rows}
+
+
 def main(names):
-    rows, out = [], Path(tempfile.mkdtemp())
+    rows, out = earlier_rows(), Path(tempfile.mkdtemp())
     for name in names or ORDER:
         t = time.perf_counter()
         try:
@@ -37,19 +44,20 @@ def main(names):
             status = f'failed: {type(e).__name__}'
         secs = time.perf_counter() - t
         skips = skipped_lines(out/f'{name}.ipynb') if (out/f'{name}.ipynb').exists() else []
-        rows.append(dict(notebook=f'{name}.ipynb', seconds=round(secs), minutes=f'{secs / 60:.1f}', status=status,
-                         skipped_cells=len(skips)))
+        rows[f'{name}.ipynb'] = dict(notebook=f'{name}.ipynb', seconds=round(secs), minutes=f'{secs / 60:.1f}', status=status,
+                                     skipped_cells=len(skips), measured=time.strftime('%Y-%m-%d %H:%M'))
         print(f'{name}: {secs:.0f} s, {status}' + (f'; {len(skips)} skipped cell(s)' if skips else ''), flush=True)
         write_table(rows)  # after every notebook, so that an interrupted run keeps what it measured
-    return 0 if all(r['status'] == 'ok' for r in rows) else 1
+    return 0 if all(rows[f'{n}.ipynb']['status'] == 'ok' for n in names or ORDER) else 1
 
 
-def write_table(rows):
-    "reports/notebooks/timings.md and .json for the notebooks timed so far."
+def write_table(rows:dict):
+    "reports/notebooks/timings.md and .json: the notebooks in ORDER, each with the time of its latest run."
     env = environment()
+    rows = [rows[f'{n}.ipynb'] for n in ORDER if f'{n}.ipynb' in rows]
     page = (f"# The notebooks at their default parameters\n\nEach notebook run top to bottom by papermill with no parameters, "
-            f"as a reader runs it in JupyterLab, on {time.strftime('%Y-%m-%d')}, with the development data in `../shared/data` "
-            f"and the stage-1 caches that `./run.sh report` leaves in `data/cache/`. Machine: {env['machine']}; Keras "
+            f"as a reader runs it in JupyterLab, with the development data in `../shared/data` "
+            f"and the stage-1 caches that `./run.sh report` leaves in `data/cache/` (each row: when it was measured). Machine: {env['machine']}; Keras "
             f"{env['keras']} on {env['backend']}. Written by `./run.sh timings`.\n\n{markdown_table(rows)}\n\n"
             f"Total: {sum(r['seconds'] for r in rows) / 60:.1f} min. The full-length runs are `./run.sh report` "
             f"(see `reports/run.json` for its times) and `./run.sh models`.\n")
