@@ -142,7 +142,7 @@ case "$cmd" in
     pm 05_generation generation -p data_root "$data" "${ph5[@]}" "${models[@]}"
     pm 06_recognizer recognizer -p cache_root ../data/cache -p preset_name "$preset" -p seed "$seed" "${ep[@]}" "${ev[@]}"
     pm 07_evaluation evaluation -p data_root "$data" -p cache_root ../data/cache -p recognizer "$preset" -p draws "$draws" \
-       -p max_identities 50 -p attack_per_identity 6 -p workers "${WORKERS:-2}" \
+       -p max_identities 50 -p attack_per_identity 6 -p generator_faces 300 -p workers "${WORKERS:-2}" \
        -p seed "$seed" "${ph7[@]}" "${rep[@]}" "${models[@]}" "${ev[@]}" "${wl[@]}"
     "$VENV/bin/python" - "$out" "$all_args" "$data" "$preset" "${epochs:-preset}" "$draws" "${photos:-default}" "$seed" "${train:-default}" "${eval:-default}" "$wild" <<'PY'
 import json, sys, glob, os

@@ -199,11 +199,11 @@ def attacker_rows(run:dict, gallery:Gallery, data:str) -> list:
     return rows
 
 # %% ../nbs/07_evaluation.ipynb #97074f0f
-def table3_draws(run:dict, preset, seeds, epochs:int=None, per_identity:int=15, progress:bool=True) -> list:
-    "Per seed: test accuracy of the report's recogniser on each method's crops of the held-out photos."
+def table3_draws(run:dict, preset, seeds, epochs:int=None, per_identity:int=15, n_identities:int=20, progress:bool=True) -> list:
+    "Per seed: test accuracy of the report's recogniser (`n_identities` people, the report's 20) on each method's crops of the held-out photos."
     out = []
     for s in _progress(list(seeds), len(seeds), 'draws', progress):
-        train, test, chosen = identity_draw(run['identity'], seed=s, per_identity=per_identity)
+        train, test, chosen = identity_draw(run['identity'], seed=s, n_identities=n_identities, per_identity=per_identity)
         y_train, y_test = identity_labels(run['identity'][train], chosen), identity_labels(run['identity'][test], chosen)
         model, hist = train_recognizer(preset, run['methods']['original']['crop'][train], y_train, len(chosen), epochs, seed=s)
         acc = {name: recognizer_accuracy(model, m['crop'][test], y_test) for name, m in run['methods'].items()}

@@ -91,7 +91,7 @@ def test_report_rejects_unknown_options(tmp_path):
 
 
 @pytest.mark.parametrize('table', ['evaluation/table3.md', 'evaluation/methods.md', 'evaluation/attribute_control_summary.md',
-                                   'evaluation/honesty.md', 'generation/obfuscation.md'])
+                                   'evaluation/honesty.md', 'generation/obfuscation.md', 'evaluation/generator.md'])
 def test_readme_tables_are_the_reports(table):
     "The README quotes the regenerated report's tables; after `./run.sh report`, copy them into nbs/index.ipynb."
     rows = [l for l in (REPO/'reports'/table).read_text().splitlines() if l.startswith('|')]
