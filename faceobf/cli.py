@@ -584,4 +584,5 @@ def main(argv=None) -> int:
     return 0
 
 # %% ../nbs/08_cli.ipynb #5e51cd89
-if __name__ == '__main__' and 'ipykernel' not in sys.modules: sys.exit(main())  # `python -m faceobf.cli`; not when this notebook runs
+import builtins
+if __name__ == '__main__' and not getattr(builtins, '__IPYTHON__', False): sys.exit(main())  # `python -m faceobf.cli`; not inside a notebook
