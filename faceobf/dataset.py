@@ -241,7 +241,8 @@ def build_cache(index:CelebAIndex, # the images to process (e.g. `load_celeba(ro
         if old.get('plan') != plan:
             raise FileExistsError(f"{cache_dir} holds a stage-1 cache built from other images or options "
                                   f"({old.get('plan', {}).get('options')}); choose another --out folder or delete this one")
-        if old.get('complete') and all((cache_dir/name).exists() for name in old['shards']): return old  # done before: as it was
+        if old.get('complete') and all((cache_dir/name).exists() for name in old['shards']):  # done before: nothing to do
+            return dict(old, images_this_run=0, seconds_this_run=0.0, seconds_last_build=old.get('seconds_last_build', old['seconds_this_run']))
     elif cache_dir.exists() and any(cache_dir.iterdir()):
         raise FileExistsError(f"{cache_dir} exists and is not a stage-1 cache; choose an empty or new folder")
     cache_dir.mkdir(parents=True, exist_ok=True)
