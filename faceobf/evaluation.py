@@ -260,7 +260,7 @@ def regenerate_crops(models, arrays:dict, attributes='paper', geometry:str='dono
     "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`): the drawn crops, their new landmarks and target attributes."
     from faceobf.generation import choose_donor, load_donor_bank
     from faceobf.landmarks import place_shape
-    from faceobf.masking import face_ellipse, ellipse_mask
+    from faceobf.masking import faces_mask
     from faceobf.reconnet import reconstruct
     crops, own = np.asarray(arrays['crops']), np.asarray(arrays['landmarks'], 'float32')
     h, w = crops.shape[1:3]
@@ -272,8 +272,7 @@ def regenerate_crops(models, arrays:dict, attributes='paper', geometry:str='dono
             donor = choose_donor(bank, own[i] / np.array([w, h], 'float32'), rng, set(), arrays['identity'][i])
             shapes[i] = place_shape(bank.shapes[donor], own[i], (h, w))
         elif geometry == 'mean': shapes[i] = place_shape(bank.mean_shape, own[i], (h, w))
-    region = np.stack([np.maximum(ellipse_mask(c.shape, face_ellipse(a)), ellipse_mask(c.shape, face_ellipse(b)))
-                       for c, a, b in zip(crops, own, shapes)])[..., None]
+    region = np.stack([faces_mask(c.shape, a, b) for c, a, b in zip(crops, own, shapes)])[..., None]
     hidden = np.where(region > 0, 0, crops).astype(np.uint8)
     drawn = reconstruct(models.recon, hidden, shapes, target)
     return dict(crops=np.where(region > 0, drawn, crops).astype(np.uint8), landmarks=shapes, target=target)

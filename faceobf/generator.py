@@ -17,7 +17,7 @@ from keras import layers, ops
 
 from .core import atomic_write, ATTRIBUTE_NAMES, PROTECTED_ATTRIBUTES
 from .landmarks import place_shape
-from .masking import face_ellipse, ellipse_mask, mask_face
+from .masking import faces_mask
 from .reconnet import build_reconnet, ssim
 from .training import ReconPreset, get_preset, write_model_card
 
@@ -45,7 +45,7 @@ def editing_batch(arrays:dict, # stage-1 arrays: crops (n, H, W, 3) uint8, landm
         shapes[i] = place_shape(other / np.array([w, h], 'float32'), own[i], (h, w))
     hidden, region, tone = [], [], []
     for crop, lm, new in zip(crops, own, shapes):
-        both = np.maximum(mask_face(crop, lm)[1], ellipse_mask(crop.shape, face_ellipse(new)))
+        both = faces_mask(crop.shape, lm, new)
         region.append(both)
         hidden.append(np.where(both[..., None] > 0, 0, crop))  # as `reconstruct` hides it at use: both ellipses filled
         tone.append(crop[both.astype(bool)].mean(0) / 255.0)

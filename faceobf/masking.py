@@ -15,7 +15,7 @@ import numpy as np
 from .core import as_rgb_uint8
 
 # %% auto #0
-__all__ = ['FaceEllipse', 'eye_line_angle', 'face_ellipse', 'inside_ellipse', 'ellipse_mask', 'mask_face']
+__all__ = ['FaceEllipse', 'eye_line_angle', 'face_ellipse', 'inside_ellipse', 'ellipse_mask', 'mask_face', 'faces_mask']
 
 # %% ../nbs/01_masking.ipynb #42ef054e
 @dataclass(frozen=True)
@@ -84,3 +84,9 @@ def mask_face(img, # the photo or aligned crop
     masked = img.copy()
     masked[mask.astype(bool)] = fill
     return masked, mask
+
+# %% ../nbs/01_masking.ipynb #1d2f1905
+def faces_mask(shape, *landmark_sets) -> np.ndarray:
+    "Binary uint8 mask of an image of `shape`: 1 inside the face ellipse of any of `landmark_sets`."
+    masks = [ellipse_mask(shape, face_ellipse(lm)) for lm in landmark_sets]
+    return np.maximum.reduce(masks) if len(masks) > 1 else masks[0]
