@@ -14,11 +14,13 @@ import sys
 from pathlib import Path
 
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 
 from . import __version__
 from .core import sample_photos, atomic_write, read_photo, decode_photo, save_photo, PhotoError, is_temp_file, remove_stale_temps, OUTPUT_FORMATS
+from .core import process_map
 from .landmarks import detect_faces, align_face, show_faces, ModelFileError, DEFAULT_DETECTOR, STAGE1_DETECTOR, DETECTORS
 from .masking import mask_face
 
@@ -27,8 +29,8 @@ POLICY_NAMES = ('paper', 'all', 'report-all')
 GEOMETRY_NAMES = ('own', 'donor', 'mean')  # `faceobf.generation.GEOMETRIES`, checked by a test below  # the names of `faceobf.generation.POLICIES`, checked by a test below
 
 # %% auto #0
-__all__ = ['DEMO_OUT', 'POLICY_NAMES', 'GEOMETRY_NAMES', 'MAX_MIN_SCORE', 'IMAGE_SUFFIXES', 'OUTPUT_TAG', 'COMMANDS',
-           'save_figure_atomically', 'stage1_demo', 'hard_variants', 'missed_faces_demo', 'build_parser',
+__all__ = ['DEMO_OUT', 'POLICY_NAMES', 'GEOMETRY_NAMES', 'MAX_MIN_SCORE', 'PHOTOS_PER_WORKER', 'IMAGE_SUFFIXES', 'OUTPUT_TAG',
+           'COMMANDS', 'save_figure_atomically', 'stage1_demo', 'hard_variants', 'missed_faces_demo', 'build_parser',
            'quiet_import', 'UserError', 'run_prepare', 'run_train_fac', 'run_train_recon', 'skip_reason',
            'collect_inputs', 'output_path', 'plan_outputs', 'run_obfuscate', 'run_verify', 'obfuscation_demo',
            'run_demo', 'main']
@@ -162,6 +164,8 @@ def _add_prepare(sub):
     r.add_argument('--quiet', action='store_true', help='no progress bar')
 
 # %% ../nbs/08_cli.ipynb #c33b5853
+PHOTOS_PER_WORKER = 8  # a process costs a few seconds to start: below this many photos each, fewer processes are used
+
 def _add_obfuscate(sub):
     o = sub.add_parser('obfuscate', help='regenerate (or blur, pixelate, mask) every face in photos',
                        formatter_class=_HelpFormatter, description=
@@ -191,6 +195,8 @@ def _add_obfuscate(sub):
                    "and small faces, about 15 times slower on a CPU), or both (their union, for a thorough run)")
     o.add_argument('--models', metavar='DIR', default=None, help="folder with recon.keras (and fac.keras; else the shipped classifier), or a "
                    "shipped generator: 'edit' = the network trained by the adversarial editing recipe (nbs/04a_generator); default: the report's")
+    o.add_argument('--workers', type=int, default=min(os.cpu_count() or 1, 4), metavar='N', help='processes that share the photos '
+                   f'(each loads the models once; used from {PHOTOS_PER_WORKER} photos per process; the same results as one process)')
     o.add_argument('--report', metavar='FILE.json', default=None, help='write a per-photo, per-face report')
     o.add_argument('--overwrite', action='store_true', help='replace existing NAME_obfuscated files')
     o.add_argument('--quiet', action='store_true', help='no progress bar')
@@ -445,6 +451,10 @@ def _obfuscator(args):
         return Obfuscator(args.method, detector=detector, mask_below=args.min_score, **options), policy
     except (KeyError, ValueError) as e: raise UserError(str(e).strip('"')) from None
 
+def _file_obfuscator(args):
+    "A worker process's job function: `_obfuscate_file` with its own `Obfuscator`, built from the command's options."
+    return partial(_obfuscate_file, _obfuscator(args)[0])
+
 def _obfuscate_file(obf, src:Path, dst:Path, overwrite:bool) -> dict:
     "Obfuscate one photo file into `dst`; the report row (status done, skipped or failed)."
     row = dict(input=str(src), output=str(dst))
@@ -494,8 +504,14 @@ def run_obfuscate(args) -> list:
     for folder in sorted({dst.parent for _, dst in plan}):
         for stale in remove_stale_temps(folder): print(f"removed {stale}: left by an interrupted run", file=sys.stderr)
     results = [dict(input=i, status='failed', error=f'{i}: {why}') for i, why in problems]
-    for src, dst in tqdm(plan, unit='photo', disable=args.quiet or len(plan) < 2):
-        results.append(_obfuscate_file(obf, src, dst, args.overwrite))
+    workers = max(min(args.workers, len(plan) // PHOTOS_PER_WORKER), 1)
+    jobs = [(src, dst, args.overwrite) for src, dst in plan]
+    if workers > 1:  # each process builds its own obfuscator; the one built here checked the options
+        from faceobf.cli import _file_obfuscator  # the package's, which a fresh process can import
+        rows = process_map(partial(_file_obfuscator, args), jobs, workers)
+    else: rows = (_obfuscate_file(obf, *job) for job in jobs)
+    results += tqdm(rows, total=len(jobs), unit='photo', disable=args.quiet or len(plan) < 2,
+                    desc=f'{workers} processes' if workers > 1 else None)
     print(_summarise(results, passed_over, args.method, policy)
           + (f', geometry {args.geometry}' + ('' if args.verify else ', unverified') if args.method == 'generative' else ''))
     done = [r for r in results if r['status'] == 'done']

@@ -23,8 +23,8 @@ import numpy as np
 # %% auto #0
 __all__ = ['TEMP_TAG', 'MAX_PIXELS', 'OUTPUT_FORMATS', 'ATTRIBUTE_NAMES', 'PROTECTED_ATTRIBUTES', 'temp_path_for', 'is_temp_file',
            'atomic_write', 'remove_stale_temps', 'PhotoError', 'as_rgb_uint8', 'decode_photo', 'read_photo',
-           'save_photo', 'sample_photos', 'attribute_index', 'environment', 'markdown_table', 'write_table', 'portable',
-           'write_report']
+           'save_photo', 'sample_photos', 'attribute_index', 'environment', 'ProcessPool', 'process_map',
+           'markdown_table', 'write_table', 'portable', 'write_report']
 
 # %% ../nbs/00_core.ipynb #93b3f3e1
 TEMP_TAG = '.faceobf-tmp'
@@ -197,6 +197,60 @@ def environment() -> dict:
                 numpy=np.__version__, opencv=cv2.__version__, dlib=_installed('dlib-bin') or _installed('dlib'),
                 faceobf=_installed('faceobf'), python=platform.python_version(),
                 machine=f'{platform.machine()}, {os.cpu_count()} CPU cores', devices=_devices(keras) if keras else [])
+
+# %% ../nbs/00_core.ipynb #7de56625
+_POOL = {}  # in a worker process: the function it built, or why it could not build it
+
+def _pool_start(make):
+    try: _POOL['fn'] = make()
+    except Exception as e: _POOL['error'] = f'{type(e).__name__}: {e}'  # said with the first job (a failing initializer is restarted forever)
+
+def _pool_check():
+    if 'error' in _POOL: raise RuntimeError(f"a worker process could not build its function: {_POOL['error']}")
+
+def _pool_run(job):
+    _pool_check()
+    return _POOL['fn'](*job)
+
+def _pool_pid(_):
+    import time
+    _pool_check(); time.sleep(0.05)  # long enough for every idle worker to take one
+    return os.getpid()
+
+class ProcessPool:
+    "`workers` spawned processes that each build their function once with `make()`; `map` calls it on job tuples, results in order."
+    def __init__(self, make, workers:int=2): self.make, self.workers, self._pool = make, max(int(workers), 1), None
+
+    def __enter__(self):
+        import multiprocessing as mp
+        from faceobf.core import _pool_start  # the package's: a spawned process imports it by name
+        self._pool = mp.get_context('spawn').Pool(self.workers, _pool_start, (self.make,))
+        return self
+
+    def __exit__(self, *exc):
+        self._pool.terminate(); self._pool.join()
+
+    def ready(self) -> ProcessPool:
+        "Wait until every worker has built its function (a timing started after this leaves the start-up out)."
+        from faceobf.core import _pool_pid
+        seen = set()
+        while len(seen) < self.workers: seen.update(self._pool.map(_pool_pid, range(self.workers), chunksize=1))
+        return self
+
+    def map(self, jobs, chunksize:int=1):
+        "The function's result for each job (a tuple of arguments), in order, as they come."
+        from faceobf.core import _pool_run
+        yield from self._pool.imap(_pool_run, jobs, chunksize)
+
+def process_map(make, jobs, workers:int=1, chunksize:int=1):
+    "`make()(*job)` for each job, in order: in this process when `workers` <= 1, else in a `ProcessPool`."
+    jobs = list(jobs)
+    if workers <= 1 or len(jobs) < 2:
+        fn = make()
+        yield from (fn(*job) for job in jobs)
+        return
+    with ProcessPool(make, min(workers, len(jobs))) as pool: yield from pool.map(jobs, chunksize)
+
 
 # %% ../nbs/00_core.ipynb #5c62e9cf
 def markdown_table(rows:list) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import as_rgb_uint8, read_photo, PhotoError, ATTRIBUTE_NAMES
+from functools import partial
+
+from .core import as_rgb_uint8, read_photo, PhotoError, ATTRIBUTE_NAMES, process_map
 from .landmarks import align_face, detect_faces, largest_face
 from .attributes import predict_attributes, binarize
 from .reconnet import ssim_map as model_ssim_map
@@ -17,23 +19,31 @@ from .generation import Obfuscator, obfuscation_region, get_policy
 from .recognizer import Gallery, embed_face_near, face_embedding, identity_draw, identity_labels, train_recognizer, recognizer_accuracy
 
 # %% auto #0
-__all__ = ['METHOD_ORDER', 'FACE_BOX', 'ssim_map', 'masked_mean', 'region_ssim', 'hull_mask', 'face_detail', 'face_lab',
-           'evaluation_methods', 'evaluate_photo', 'methods_for', 'evaluate_photos', 'build_gallery', 'attacker_rows',
-           'table3_draws', 'table3_rows', 'attribute_control', 'identity_diversity', 'face_lightness', 'tone_slope',
-           'regenerate_crops', 'frechet_distance', 'judge_features', 'crop_diversity', 'generator_measures',
-           'example_grid', 'reid_vs_detection']
+__all__ = ['METHOD_ORDER', 'FACE_BOX', 'ssim_maps', 'ssim_map', 'masked_mean', 'region_ssim', 'hull_mask', 'face_detail',
+           'face_lab', 'evaluation_methods', 'evaluate_photo', 'methods_for', 'evaluate_photos', 'build_gallery',
+           'attacker_rows', 'table3_draws', 'table3_rows', 'attribute_control', 'identity_diversity', 'face_lightness',
+           'tone_slope', 'regenerate_crops', 'frechet_distance', 'judge_features', 'crop_diversity',
+           'generator_measures', 'example_grid', 'reid_vs_detection']
 
 # %% ../nbs/07_evaluation.ipynb #e233be4c
-def ssim_map(a, b, window:int=11) -> np.ndarray:
-    "Per-pixel SSIM (H, W) of two RGB uint8 images by the network's SSIM, averaged over colour; NaN on the border it cannot see."
+def ssim_maps(a, others, window:int=11, chunk:int=4) -> np.ndarray:
+    "Per-pixel SSIM (N, H, W) of RGB uint8 image `a` against each of `others` by the network's SSIM, averaged over colour; NaN on the border it cannot see."
     from keras import ops
-    a, b = as_rgb_uint8(a), as_rgb_uint8(b)
-    if a.shape != b.shape: raise ValueError(f"images differ in shape: {a.shape} and {b.shape}")
-    inner = ops.convert_to_numpy(model_ssim_map(a[None].astype('float32') / 255, b[None].astype('float32') / 255, size=window))[0]
-    out = np.full(a.shape[:2], np.nan, np.float32)
-    r = window // 2
-    out[r:a.shape[0] - r, r:a.shape[1] - r] = inner.mean(axis=-1)
+    a = as_rgb_uint8(a)
+    others = [as_rgb_uint8(b) for b in others]
+    for b in others:
+        if a.shape != b.shape: raise ValueError(f"images differ in shape: {a.shape} and {b.shape}")
+    out = np.full((len(others), *a.shape[:2]), np.nan, np.float32)
+    r, ref = window // 2, a[None].astype('float32') / 255
+    for k in range(0, len(others), chunk):  # a few at a time: large photos, several methods
+        b = np.stack(others[k:k + chunk]).astype('float32') / 255
+        inner = ops.convert_to_numpy(model_ssim_map(np.broadcast_to(ref, b.shape), b, size=window))
+        out[k:k + len(b), r:a.shape[0] - r, r:a.shape[1] - r] = inner.mean(axis=-1)
     return out
+
+def ssim_map(a, b, window:int=11) -> np.ndarray:
+    "Per-pixel SSIM (H, W) of two RGB uint8 images (see `ssim_maps`)."
+    return ssim_maps(a, [b], window)[0]
 
 def masked_mean(values, mask) -> float:
     "Mean of the finite `values` where `mask` is set (NaN when there are none)."
@@ -94,9 +104,9 @@ def evaluate_photo(photo, methods:dict, crop_size=(128, 64), attack:bool=True, i
     subject = faces[0]  # the largest
     inside = obfuscation_region(photo.shape, subject)[0].astype(bool)
     out = dict(box=tuple(int(v) for v in subject.box), faces=len(faces), methods={})
-    for name, method in methods.items():
-        new, report = method(photo, faces, identity)
-        ssim = ssim_map(photo, new)
+    results = {name: method(photo, faces, identity) for name, method in methods.items()}
+    maps = ssim_maps(photo, [new for new, _ in results.values()])  # in one go: faster than one by one
+    for (name, (new, report)), ssim in zip(results.items(), maps):
         entry = dict(crop=align_face(new, subject, crop_size).crop, detail=float(face_detail([new], [subject.landmarks])[0]),
                      ssim_inside=masked_mean(ssim, inside), ssim_outside=masked_mean(ssim, ~inside))
         if attack: entry.update(embedding=embed_face_near(new, subject.box), embedding_known=face_embedding(new, subject))
@@ -125,28 +135,16 @@ def _evaluate_file(path, identity, attack, methods, crop_size) -> tuple:
     except PhotoError as e: return None, f'unreadable: {e}'
     return (res, None) if res is not None else (None, 'no face found')
 
-_WORKER = {}  # in a worker process: its own methods, built once
-def _start_worker(make_methods, crop_size):
-    try: _WORKER.update(methods=make_methods(), crop_size=crop_size)
-    except Exception as e: _WORKER['error'] = f'{type(e).__name__}: {e}'  # raised with the first job (a failing initializer would be restarted forever)
-
-def _in_worker(job):
-    if 'error' in _WORKER: raise RuntimeError(f"a worker process could not build the methods: {_WORKER['error']}")
-    return _evaluate_file(*job, _WORKER['methods'], _WORKER['crop_size'])
+def _file_evaluator(methods, crop_size):
+    "A process's job function: `_evaluate_file` with its methods (built once, when given as a function that builds them)."
+    return partial(_evaluate_file, methods=methods() if callable(methods) else methods, crop_size=crop_size)
 
 def _evaluated(jobs, methods, crop_size, workers):
-    "`_evaluate_file` over `(path, identity, attack)` jobs, in order: here, or in `workers` fresh processes."
-    if workers <= 1 or len(jobs) < 2:
-        methods = methods() if callable(methods) else methods
-        return (_evaluate_file(*job, methods, crop_size) for job in jobs)
-    if not callable(methods):
+    "`_evaluate_file` over `(path, identity, attack)` jobs, in order: here, or shared by `workers` processes (`core.process_map`)."
+    if workers > 1 and len(jobs) > 1 and not callable(methods):
         raise TypeError("with workers > 1, give `methods` as a picklable function that builds them, e.g. partial(methods_for, models_dir)")
-    import multiprocessing as mp
-    from faceobf.evaluation import _start_worker, _in_worker  # the package's, which a fresh process can import
-    def run():
-        with mp.get_context('spawn').Pool(workers, _start_worker, (methods, crop_size)) as pool:
-            yield from pool.imap(_in_worker, jobs, chunksize=2)
-    return run()
+    from faceobf.evaluation import _file_evaluator  # the package's, which a fresh process can import
+    return process_map(partial(_file_evaluator, methods, crop_size), jobs, workers, chunksize=2)
 
 def evaluate_photos(paths, identities, methods, crop_size=(128, 64), attack=True, progress:bool=True, workers:int=1) -> dict:
     "`evaluate_photo` over image files; `attack` may be a bool per photo. Arrays per method, and the skipped files."
@@ -170,15 +168,23 @@ def evaluate_photos(paths, identities, methods, crop_size=(128, 64), attack=True
     return dict(index=kept, identity=np.asarray(identities)[kept], attacked=attack[kept], files=[str(paths[i]) for i in kept],
                 skipped=skipped, methods=arrays)
 
-def build_gallery(paths, identities, progress:bool=True) -> tuple:
-    "`(Gallery, skipped)`: the embedding of the largest face of each clean photo."
+def _gallery_entry(path) -> tuple:
+    "`(embedding of the photo's largest face, None)`, or `(None, why it was skipped)`."
+    try: photo = read_photo(path)
+    except PhotoError as e: return None, f'unreadable: {e}'
+    face = largest_face(photo)  # found as the probes are
+    return (face_embedding(photo, face), None) if face is not None else (None, 'no face found')
+
+def _gallery_worker(): return _gallery_entry
+
+def build_gallery(paths, identities, progress:bool=True, workers:int=1) -> tuple:
+    "`(Gallery, skipped)`: the embedding of the largest face of each clean photo, shared by `workers` processes."
+    from faceobf.evaluation import _gallery_worker  # the package's, which a fresh process can import
     embs, ids, skipped = [], [], []
-    for path, ident in _progress(list(zip(paths, identities)), len(paths), 'gallery', progress):
-        try: photo = read_photo(path)
-        except PhotoError as e: skipped.append((str(path), f'unreadable: {e}')); continue
-        face = largest_face(photo)  # found as the probes are
-        if face is None: skipped.append((str(path), 'no face found')); continue
-        embs.append(face_embedding(photo, face)); ids.append(ident)
+    results = process_map(_gallery_worker, [(p,) for p in paths], workers, chunksize=4)
+    for path, ident, (emb, why) in zip(paths, identities, _progress(results, len(paths), 'gallery', progress)):
+        if emb is None: skipped.append((str(path), why))
+        else: embs.append(emb); ids.append(ident)
     return Gallery(embs, ids), skipped
 
 # %% ../nbs/07_evaluation.ipynb #76524256

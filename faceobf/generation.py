@@ -27,7 +27,7 @@ __all__ = ['POLICIES', 'SHIPPED_GENERATORS', 'GEOMETRIES', 'METHODS', 'gender_ex
            'get_policy', 'obfuscation_region', 'paste_inside', 'Replacement', 'Blur', 'Pixelate', 'Fill', 'FaceModels',
            'default_models_dir', 'load_models', 'ship_model', 'pose_of', 'DonorBank', 'load_donor_bank',
            'build_donor_bank', 'choose_donor', 'identity_distance', 'Regenerate', 'make_method', 'Obfuscator',
-           'comparison_figure']
+           'generative_obfuscator', 'comparison_figure']
 
 # %% ../nbs/05_generation.ipynb #d9d440ab
 def gender_exclusive(attrs, rare:float=0.01, common:float=0.05) -> list:
@@ -354,6 +354,10 @@ class Obfuscator:
                 entry.update(method='mask', fallback=f'{getattr(self.method, "name", "the method")} failed ({type(e).__name__}: {e}); the face was masked')
             report.append(entry)
         return out, report
+
+def generative_obfuscator(models_dir=None, **options) -> Obfuscator:
+    "A generative `Obfuscator` with the models in `models_dir` (None: the shipped ones): how a worker process builds its own (`core.ProcessPool`)."
+    return Obfuscator('generative', models=load_models(models_dir), **options)
 
 # %% ../nbs/05_generation.ipynb #a0274784
 def comparison_figure(photos:dict, obfuscators:dict, zoom:bool=True):

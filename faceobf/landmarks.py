@@ -7,7 +7,9 @@ Docs: https://faceobf.github.io/faceobf/landmarks.html.md"""
 # %% ../nbs/00_landmarks.ipynb #ed57c7bd
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -260,13 +262,21 @@ def _recognition_model():
     import dlib
     return dlib.face_recognition_model_v1(str(dlib_model_path('recognition')))
 
+_EMBEDDINGS = OrderedDict()  # the last few embeddings computed, by (image digest, landmarks, box, jitter)
+
 def face_embedding(img, face, jitter:int=0) -> np.ndarray:
-    "dlib's 128-d embedding of `face` (a `Face` with 68 landmarks) in `img`."
+    "dlib's 128-d embedding of `face` (a `Face` with 68 landmarks) in `img`; the same face in the same pixels is embedded once."
     import dlib
-    img = as_rgb_uint8(img)
-    pts = [dlib.point(int(round(x)), int(round(y))) for x, y in face.landmarks]
-    shape = dlib.full_object_detection(dlib.rectangle(*map(int, face.box)), pts)
-    return np.array(_recognition_model().compute_face_descriptor(img, shape, jitter), np.float32)
+    img = np.ascontiguousarray(as_rgb_uint8(img))
+    pts, box = np.rint(np.asarray(face.landmarks, np.float64)).astype(np.int64), tuple(int(v) for v in face.box)
+    key = (hashlib.blake2b(img, digest_size=16).digest(), img.shape, pts.tobytes(), box, int(jitter))
+    if key in _EMBEDDINGS:
+        _EMBEDDINGS.move_to_end(key); return _EMBEDDINGS[key].copy()
+    shape = dlib.full_object_detection(dlib.rectangle(*box), [dlib.point(int(x), int(y)) for x, y in pts])
+    emb = np.array(_recognition_model().compute_face_descriptor(img, shape, jitter), np.float32)
+    _EMBEDDINGS[key] = emb
+    if len(_EMBEDDINGS) > 256: _EMBEDDINGS.popitem(last=False)
+    return emb.copy()
 
 def embedding_distance(a, b) -> float:
     "Euclidean distance between two embeddings."

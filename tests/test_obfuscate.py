@@ -100,3 +100,21 @@ def test_geometry_and_verification_options(album, tmp_path):
     for bad, message in ((['--tries', '0'], '--tries must be 1 or more'), (['--geometry', 'random'], 'invalid choice')):
         res = run(FACEOBF, 'obfuscate', src, '-o', tmp_path/'bad', *bad)
         assert res.returncode != 0 and message in res.stderr and 'Traceback' not in res.stderr
+
+
+def test_two_processes_write_what_one_writes(tmp_path):
+    "`--workers 2` shares a folder between two processes (from 8 photos each); outputs and report are those of one process."
+    from faceobf.core import sample_photos
+    astro = sample_photos()['astronaut']
+    album = tmp_path/'album'; album.mkdir()
+    for k in range(16): Image.fromarray(np.roll(astro, 5 * k, axis=1)).save(album/f'p{k:02d}.png')
+    reports = {}
+    for n in (1, 2):
+        res = run(FACEOBF, 'obfuscate', album, '-o', tmp_path/f'out{n}', '--method', 'blur', '--workers', n, '--report', tmp_path/f'r{n}.json', check=True)
+        assert '16 of 16 photo(s) done' in res.stdout and ' 0 fallback(s); 0 failed' in res.stdout
+        assert ('2 processes' in res.stderr) == (n == 2)  # the progress bar says how many share the work
+        reports[n] = json.loads((tmp_path/f'r{n}.json').read_text())['photos']
+    assert [p['faces'] for p in reports[1]] == [p['faces'] for p in reports[2]]
+    assert [p['output'].replace('out1', 'out2') for p in reports[1]] == [p['output'] for p in reports[2]]
+    for k in range(16):
+        assert digest(tmp_path/'out1'/f'p{k:02d}_obfuscated.png') == digest(tmp_path/'out2'/f'p{k:02d}_obfuscated.png')
