@@ -1,0 +1,75 @@
+"""Train the `gan-small` generator on this machine's CPU, timed, and grade it beside the shipped default.
+
+    ./run.sh faceobf ...   (not needed: run this with the venv's python)
+    .venv/bin/python scripts/cpu_generator_benchmark.py data/cache/celeba-6k [--out data/models/gan-small]
+        [--report reports/generator] [--faces 200] [--epochs N]
+
+Trains with `faceobf train-recon CACHE --preset gan-small` (every epoch of the preset unless --epochs), measures the
+wall-clock time of that command, then grades the result with the judge (faceobf/models/judge, an attribute classifier
+that no generator trained against) on `--faces` test faces of the cache, as 07_evaluation grades generators, next to
+the shipped default. Writes cpu.md and cpu.json into --report. Resumes an interrupted training (the command does).
+"""
+import argparse, json, os, platform, subprocess, sys, time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('cache', help='stage-1 cache whose train split trains and whose test split grades (e.g. data/cache/celeba-6k)')
+    ap.add_argument('--out', default='data/models/gan-small', help='model folder (created; resumed when it holds a checkpoint)')
+    ap.add_argument('--report', default='reports/generator', help='folder for cpu.md and cpu.json')
+    ap.add_argument('--faces', type=int, default=200, help='test faces graded by the judge')
+    ap.add_argument('--epochs', type=int, default=None, help="epochs (default: the preset's)")
+    ap.add_argument('--seed', type=int, default=0)
+    a = ap.parse_args()
+    cache, out = Path(a.cache), Path(a.out)
+    if not (cache/'manifest.json').is_file(): sys.exit(f"{cache}: not a stage-1 cache (no manifest.json); build it with faceobf prepare")
+
+    cmd = [str(Path(sys.executable).parent/'faceobf'), 'train-recon', str(cache), '--preset', 'gan-small', '--out', str(out), '--quiet']
+    if a.epochs: cmd += ['--epochs', str(a.epochs)]
+    if not (out/'recon.keras').is_file() or (out/'state.npz').exists():
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True)
+        train_minutes = (time.perf_counter() - t) / 60
+    else: train_minutes = None  # already trained: the card keeps the time of its runs
+    from faceobf.training import load_model_with_card
+    from faceobf.generation import FaceModels, load_models, default_models_dir
+    from faceobf.dataset import Stage1Cache
+    from faceobf.evaluation import regenerate_crops, generator_measures, crop_diversity
+    from faceobf.core import environment, markdown_table, atomic_write
+    recon, card = load_model_with_card(out/'recon.keras')
+    judge, judge_card = load_model_with_card(default_models_dir()/'judge'/'fac.keras')
+    shipped = load_models()
+    test = Stage1Cache(cache).split('test')
+    pick = np.sort(np.random.default_rng(a.seed).permutation(len(test['files']))[:a.faces])
+    test = {k: v[pick] for k, v in test.items()}
+    base = crop_diversity(test['crops'][:120], test['landmarks'][:120], test['identity'][:120])
+    graded = {}
+    for name, models in ((f"shipped default ({shipped.cards['recon'].get('preset', {}).get('name')}: 1 - SSIM)", shipped),
+                         ('gan-small, trained here on the CPU', FaceModels(shipped.fac, recon, dict(fac=shipped.cards['fac'], recon=card)))):
+        graded[name] = generator_measures(judge, test, regenerate_crops(models, test, 'paper', 'donor', seed=a.seed), original_diversity=base)
+    env = environment()
+    rows = [{'generator': n, 'flipped read as flipped': f"{g['flipped_read_as_flipped']:.1%}", 'unflipped unchanged': f"{g['unflipped_unchanged']:.1%}",
+             'sharpness': f"{g['sharpness']:.2f}", 'tone slope': f"{g['tone_slope']:.2f}", 'colour change (ΔE)': f"{g['colour_change']:.1f}",
+             'Fréchet distance': f"{g['frechet_distance']:.1f}", 'diversity': f"{g['diversity']:.2f}"} for n, g in graded.items()]
+    page = (f"# The adversarial recipe on a CPU: `gan-small`\n\nWritten by `scripts/cpu_generator_benchmark.py {a.cache}` on "
+            f"{time.strftime('%Y-%m-%d')}. Machine: {env['machine']}; Keras {env['keras']} on {env['backend']}.\n\n"
+            f"Training: `{' '.join(['faceobf'] + cmd[1:])}`, {card.get('epochs')} epochs on {card.get('data', {}).get('n_train', '?'):,} faces: "
+            + (f"**{train_minutes:.1f} min** of wall-clock time for the command (start-up, training, test)." if train_minutes is not None else
+               "trained by an earlier run (see the model card).")
+            + f"\n\nGraded by the judge ({judge_card.get('preset', {}).get('name')} preset, in no generator's loss) on {len(pick)} faces of the "
+            f"`{cache.name}` test split, `paper` attributes flipped, donor geometry (the measures of `reports/evaluation/generator.md`):\n\n"
+            f"{markdown_table(rows)}\n")
+    report = Path(a.report); report.mkdir(parents=True, exist_ok=True)
+    with atomic_write(report/'cpu.md') as tmp: tmp.write_text(page)
+    with atomic_write(report/'cpu.json') as tmp:
+        tmp.write_text(json.dumps(dict(train_minutes=train_minutes, epochs=card.get('epochs'), card_preset=card.get('preset'),
+                                       graded=graded, faces=len(pick), environment=env, command=' '.join(['faceobf'] + cmd[1:])), indent=1, default=str))
+    print(page)
+
+
+if __name__ == '__main__': main()
