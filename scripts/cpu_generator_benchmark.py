@@ -9,7 +9,7 @@ wall-clock time of that command, then grades the result with the judge (faceobf/
 that no generator trained against) on `--faces` test faces of the cache, as 07_evaluation grades generators, next to
 the shipped default. Writes cpu.md and cpu.json into --report. Resumes an interrupted training (the command does).
 """
-import argparse, json, os, platform, subprocess, sys, time
+import argparse, json, subprocess, sys, time
 from pathlib import Path
 
 import numpy as np
