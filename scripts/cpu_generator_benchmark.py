@@ -33,7 +33,8 @@ def main():
     if a.epochs: cmd += ['--epochs', str(a.epochs)]
     if not (out/'recon.keras').is_file() or (out/'state.npz').exists():
         t = time.perf_counter()
-        subprocess.run(cmd, check=True)
+        done = subprocess.run(cmd)  # a failure after the model was written (its test) still leaves a model to grade
+        if not (out/"recon.keras").is_file(): sys.exit(f"training failed ({done.returncode}); no model in {out}")
         train_minutes = (time.perf_counter() - t) / 60
     else: train_minutes = None  # already trained: the card keeps the time of its runs
     from faceobf.training import load_model_with_card
@@ -53,6 +54,9 @@ def main():
                          ('gan-small, trained here on the CPU', FaceModels(shipped.fac, recon, dict(fac=shipped.cards['fac'], recon=card)))):
         graded[name] = generator_measures(judge, test, regenerate_crops(models, test, 'paper', 'donor', seed=a.seed), original_diversity=base)
     env = environment()
+    from faceobf.training import get_preset
+    preset_epochs = get_preset('recon', 'gan-small').epochs
+    per_epoch = card.get('train_seconds_this_run', 0) / max(card.get('epochs_this_run', 0), 1) if card.get('epochs_this_run') else None
     rows = [{'generator': n, 'flipped read as flipped': f"{g['flipped_read_as_flipped']:.1%}", 'unflipped unchanged': f"{g['unflipped_unchanged']:.1%}",
              'sharpness': f"{g['sharpness']:.2f}", 'tone slope': f"{g['tone_slope']:.2f}", 'colour change (ΔE)': f"{g['colour_change']:.1f}",
              'Fréchet distance': f"{g['frechet_distance']:.1f}", 'diversity': f"{g['diversity']:.2f}"} for n, g in graded.items()]
@@ -61,13 +65,16 @@ def main():
             f"Training: `{' '.join(['faceobf'] + cmd[1:])}`, {card.get('epochs')} epochs on {card.get('data', {}).get('n_train', '?'):,} faces: "
             + (f"**{train_minutes:.1f} min** of wall-clock time for the command (start-up, training, test)." if train_minutes is not None else
                "trained by an earlier run (see the model card).")
+            + (f" Training alone: {per_epoch / 60:.1f} min an epoch, so the preset's {preset_epochs} epochs take about "
+               f"{per_epoch * preset_epochs / 60:.0f} min at this rate" + (" (extrapolated: this run trained fewer)" if card.get('epochs') != preset_epochs else "") + "."
+               if per_epoch else "")
             + f"\n\nGraded by the judge ({judge_card.get('preset', {}).get('name')} preset, in no generator's loss) on {len(pick)} faces of the "
             f"`{cache.name}` test split, `paper` attributes flipped, donor geometry (the measures of `reports/evaluation/generator.md`):\n\n"
             f"{markdown_table(rows)}\n")
     report = Path(a.report); report.mkdir(parents=True, exist_ok=True)
     with atomic_write(report/'cpu.md') as tmp: tmp.write_text(page)
     with atomic_write(report/'cpu.json') as tmp:
-        tmp.write_text(json.dumps(dict(train_minutes=train_minutes, epochs=card.get('epochs'), card_preset=card.get('preset'),
+        tmp.write_text(json.dumps(dict(train_minutes=train_minutes, seconds_per_epoch=per_epoch, preset_epochs=preset_epochs, epochs=card.get('epochs'), card_preset=card.get('preset'),
                                        graded=graded, faces=len(pick), environment=env, command=' '.join(['faceobf'] + cmd[1:])), indent=1, default=str))
     print(page)
 
