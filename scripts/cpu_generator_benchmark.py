@@ -56,25 +56,29 @@ def main():
     env = environment()
     from faceobf.training import get_preset
     preset_epochs = get_preset('recon', 'gan-small').epochs
-    per_epoch = card.get('train_seconds_this_run', 0) / max(card.get('epochs_this_run', 0), 1) if card.get('epochs_this_run') else None
+    log = [json.loads(line) for line in (out/'log.jsonl').read_text().splitlines() if line.strip()] if (out/'log.jsonl').is_file() else []
+    epoch_seconds = [float(e['seconds']) for e in log if 'seconds' in e]  # every epoch, over resumed runs too
+    per_epoch = float(np.mean(epoch_seconds)) if epoch_seconds else None
     rows = [{'generator': n, 'flipped read as flipped': f"{g['flipped_read_as_flipped']:.1%}", 'unflipped unchanged': f"{g['unflipped_unchanged']:.1%}",
              'sharpness': f"{g['sharpness']:.2f}", 'tone slope': f"{g['tone_slope']:.2f}", 'colour change (ΔE)': f"{g['colour_change']:.1f}",
              'Fréchet distance': f"{g['frechet_distance']:.1f}", 'diversity': f"{g['diversity']:.2f}"} for n, g in graded.items()]
     page = (f"# The adversarial recipe on a CPU: `gan-small`\n\nWritten by `scripts/cpu_generator_benchmark.py {a.cache}` on "
             f"{time.strftime('%Y-%m-%d')}. Machine: {env['machine']}; Keras {env['keras']} on {env['backend']}.\n\n"
             f"Training: `{' '.join(['faceobf'] + cmd[1:])}`, {card.get('epochs')} epochs on {card.get('data', {}).get('n_train', '?'):,} faces: "
-            + (f"**{train_minutes:.1f} min** of wall-clock time for the command (start-up, training, test)." if train_minutes is not None else
-               "trained by an earlier run (see the model card).")
-            + (f" Training alone: {per_epoch / 60:.1f} min an epoch, so the preset's {preset_epochs} epochs take about "
-               f"{per_epoch * preset_epochs / 60:.0f} min at this rate" + (" (extrapolated: this run trained fewer)" if card.get('epochs') != preset_epochs else "") + "."
-               if per_epoch else "")
+            + (f"the epochs' own times (log.jsonl) add up to **{sum(epoch_seconds) / 60:.1f} min** "
+               f"({', '.join(f'{x:.0f}' for x in epoch_seconds)} s), {per_epoch / 60:.1f} min an epoch"
+               + (f", so the preset's {preset_epochs} epochs would take about {per_epoch * preset_epochs / 60:.0f} min (extrapolated)"
+                  if len(epoch_seconds) != preset_epochs else "") + ". " if per_epoch else "")
+            + (f"This invocation of the command took {train_minutes:.1f} min of wall-clock time (start-up, the epochs it trained, test)"
+               + (", resuming an interrupted run." if len(epoch_seconds) > card.get('epochs_this_run', len(epoch_seconds)) else ".")
+               if train_minutes is not None else "Trained by an earlier run (see the model card).")
             + f"\n\nGraded by the judge ({judge_card.get('preset', {}).get('name')} preset, in no generator's loss) on {len(pick)} faces of the "
             f"`{cache.name}` test split, `paper` attributes flipped, donor geometry (the measures of `reports/evaluation/generator.md`):\n\n"
             f"{markdown_table(rows)}\n")
     report = Path(a.report); report.mkdir(parents=True, exist_ok=True)
     with atomic_write(report/'cpu.md') as tmp: tmp.write_text(page)
     with atomic_write(report/'cpu.json') as tmp:
-        tmp.write_text(json.dumps(dict(train_minutes=train_minutes, seconds_per_epoch=per_epoch, preset_epochs=preset_epochs, epochs=card.get('epochs'), card_preset=card.get('preset'),
+        tmp.write_text(json.dumps(dict(train_minutes=train_minutes, seconds_per_epoch=per_epoch, epoch_seconds=epoch_seconds, preset_epochs=preset_epochs, epochs=card.get('epochs'), card_preset=card.get('preset'),
                                        graded=graded, faces=len(pick), environment=env, command=' '.join(['faceobf'] + cmd[1:])), indent=1, default=str))
     print(page)
 
