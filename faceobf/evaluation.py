@@ -23,7 +23,7 @@ __all__ = ['METHOD_ORDER', 'FACE_BOX', 'ssim_maps', 'ssim_map', 'masked_mean', '
            'face_lab', 'evaluation_methods', 'evaluate_photo', 'methods_for', 'evaluate_photos', 'build_gallery',
            'attacker_rows', 'table3_draws', 'table3_rows', 'attribute_control', 'identity_diversity', 'face_lightness',
            'tone_slope', 'regenerate_crops', 'frechet_distance', 'judge_features', 'crop_diversity',
-           'generator_measures', 'example_grid', 'reid_vs_detection']
+           'generator_measures', 'grade_generators', 'generator_rows', 'example_grid', 'reid_vs_detection']
 
 # %% ../nbs/07_evaluation.ipynb #e233be4c
 def ssim_maps(a, others, window:int=11, chunk:int=4) -> np.ndarray:
@@ -325,6 +325,19 @@ def generator_measures(judge, arrays:dict, drawn:dict, policy='paper', diversity
         base = original_diversity or crop_diversity(orig[:n], lms[:n], ids[:n])
         out['diversity'] = crop_diversity(drawn['crops'][:n], drawn['landmarks'][:n], ids[:n]) / base
     return out
+
+def grade_generators(judge, faces:dict, generators:dict, seed:int=0, diversity_faces:int=120) -> dict:
+    "Name -> `generator_measures` of each generator (a `FaceModels`) on `faces`: the `paper` attributes, donor geometry; the originals' diversity computed once."
+    n = diversity_faces
+    base = crop_diversity(faces['crops'][:n], faces['landmarks'][:n], faces['identity'][:n])
+    return {name: generator_measures(judge, faces, regenerate_crops(m, faces, 'paper', 'donor', seed=seed), diversity_faces=n, original_diversity=base)
+            for name, m in generators.items()}
+
+def generator_rows(graded:dict) -> list:
+    "Table rows, one a generator, of `grade_generators`' measures."
+    return [{'generator': name, 'flipped read as flipped': f"{g['flipped_read_as_flipped']:.1%}", 'unflipped unchanged': f"{g['unflipped_unchanged']:.1%}",
+             'sharpness': f"{g['sharpness']:.2f}", 'tone slope': f"{g['tone_slope']:.2f}", 'colour change (ΔE)': f"{g['colour_change']:.1f}",
+             'Fréchet distance': f"{g['frechet_distance']:.1f}", 'diversity': f"{g['diversity']:.2f}"} for name, g in graded.items()]
 
 # %% ../nbs/07_evaluation.ipynb #1e551e88
 def example_grid(photos:list, methods:dict, zoom:float=0.6):

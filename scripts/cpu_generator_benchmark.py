@@ -40,7 +40,7 @@ def main():
     from faceobf.training import load_model_with_card
     from faceobf.generation import FaceModels, load_models, default_models_dir
     from faceobf.dataset import Stage1Cache
-    from faceobf.evaluation import regenerate_crops, generator_measures, crop_diversity
+    from faceobf.evaluation import grade_generators, generator_rows
     from faceobf.core import environment, markdown_table, atomic_write
     recon, card = load_model_with_card(out/'recon.keras')
     judge, judge_card = load_model_with_card(default_models_dir()/'judge'/'fac.keras')
@@ -48,20 +48,16 @@ def main():
     test = Stage1Cache(cache).split('test')
     pick = np.sort(np.random.default_rng(a.seed).permutation(len(test['files']))[:a.faces])
     test = {k: v[pick] for k, v in test.items()}
-    base = crop_diversity(test['crops'][:120], test['landmarks'][:120], test['identity'][:120])
-    graded = {}
-    for name, models in ((f"shipped default ({shipped.cards['recon'].get('preset', {}).get('name')}: 1 - SSIM)", shipped),
-                         ('gan-small, trained here on the CPU', FaceModels(shipped.fac, recon, dict(fac=shipped.cards['fac'], recon=card)))):
-        graded[name] = generator_measures(judge, test, regenerate_crops(models, test, 'paper', 'donor', seed=a.seed), original_diversity=base)
+    generators = {f"shipped default ({shipped.cards['recon'].get('preset', {}).get('name')}: 1 - SSIM)": shipped,
+                  'gan-small, trained here on the CPU': FaceModels(shipped.fac, recon, dict(fac=shipped.cards['fac'], recon=card))}
+    graded = grade_generators(judge, test, generators, seed=a.seed)  # as 07_evaluation grades them
     env = environment()
     from faceobf.training import get_preset
     preset_epochs = get_preset('recon', 'gan-small').epochs
     log = [json.loads(line) for line in (out/'log.jsonl').read_text().splitlines() if line.strip()] if (out/'log.jsonl').is_file() else []
     epoch_seconds = [float(e['seconds']) for e in log if 'seconds' in e]  # every epoch, over resumed runs too
     per_epoch = float(np.mean(epoch_seconds)) if epoch_seconds else None
-    rows = [{'generator': n, 'flipped read as flipped': f"{g['flipped_read_as_flipped']:.1%}", 'unflipped unchanged': f"{g['unflipped_unchanged']:.1%}",
-             'sharpness': f"{g['sharpness']:.2f}", 'tone slope': f"{g['tone_slope']:.2f}", 'colour change (ΔE)': f"{g['colour_change']:.1f}",
-             'Fréchet distance': f"{g['frechet_distance']:.1f}", 'diversity': f"{g['diversity']:.2f}"} for n, g in graded.items()]
+    rows = generator_rows(graded)
     page = (f"# The adversarial recipe on a CPU: `gan-small`\n\nWritten by `scripts/cpu_generator_benchmark.py {a.cache}` on "
             f"{time.strftime('%Y-%m-%d')}. Machine: {env['machine']}; Keras {env['keras']} on {env['backend']}.\n\n"
             f"Training: `{' '.join(['faceobf'] + cmd[1:])}`, {card.get('epochs')} epochs on {card.get('data', {}).get('n_train', '?'):,} faces: "
