@@ -25,15 +25,16 @@ from .landmarks import detect_faces, align_face, show_faces, ModelFileError, DEF
 from .masking import mask_face
 
 DEMO_OUT = 'output/demo'  # the main job's results: a folder git ignores
-POLICY_NAMES = ('paper', 'all', 'report-all')
-GEOMETRY_NAMES = ('own', 'donor', 'mean')  # `faceobf.generation.GEOMETRIES`, checked by a test below  # the names of `faceobf.generation.POLICIES`, checked by a test below
+POLICY_NAMES = ('paper', 'all', 'report-all')  # the names of `faceobf.generation.POLICIES`, checked by a test below
+GEOMETRY_NAMES = ('own', 'donor', 'mean')  # `faceobf.generation.GEOMETRIES`, checked by a test below
+TONE_NAMES = ('kept', 'drawn')  # `faceobf.generation.TONES`, checked by a test below
 
 # %% auto #0
-__all__ = ['DEMO_OUT', 'POLICY_NAMES', 'GEOMETRY_NAMES', 'MAX_MIN_SCORE', 'PHOTOS_PER_WORKER', 'IMAGE_SUFFIXES', 'OUTPUT_TAG',
-           'COMMANDS', 'save_figure_atomically', 'stage1_demo', 'hard_variants', 'missed_faces_demo', 'build_parser',
-           'quiet_import', 'UserError', 'run_prepare', 'run_train_fac', 'run_train_recon', 'skip_reason',
-           'collect_inputs', 'output_path', 'plan_outputs', 'run_obfuscate', 'run_verify', 'obfuscation_demo',
-           'run_demo', 'main']
+__all__ = ['DEMO_OUT', 'POLICY_NAMES', 'GEOMETRY_NAMES', 'TONE_NAMES', 'MAX_MIN_SCORE', 'PHOTOS_PER_WORKER', 'IMAGE_SUFFIXES',
+           'OUTPUT_TAG', 'COMMANDS', 'save_figure_atomically', 'stage1_demo', 'hard_variants', 'missed_faces_demo',
+           'build_parser', 'quiet_import', 'UserError', 'run_prepare', 'run_train_fac', 'run_train_recon',
+           'skip_reason', 'collect_inputs', 'output_path', 'plan_outputs', 'run_obfuscate', 'run_verify',
+           'obfuscation_demo', 'run_demo', 'main']
 
 # %% ../nbs/08_cli.ipynb #81922bef
 def save_figure_atomically(fig, path):
@@ -187,6 +188,10 @@ def _add_obfuscate(sub):
                    '(faster; a face that still matches is then written as it was drawn)')
     o.add_argument('--tries', type=int, default=4, metavar='N', help='regenerations (other donors) before a face that still matches is masked')
     o.add_argument('--margin', type=float, default=0.7, metavar='D', help="dlib distance that stops the retries (dlib's match threshold is 0.6)")
+    o.add_argument('--verify-search', dest='search', action='store_true', help='verify also against the face found again near its place '
+                   "(the view of an attacker who detects faces; a detection and one more dlib embedding per try, about 1.4 times slower)")
+    o.add_argument('--tone', default='kept', choices=TONE_NAMES, help="'kept' = the new face gets the mean skin colour of the old one "
+                   "(three numbers, which the neck and ears show anyway); 'drawn' = the network's own colours (the report's; they drift towards a middle tone)")
     o.add_argument('--seed', type=int, default=0, help='seed of the donor choice (the same photo and seed give the same faces)')
     o.add_argument('--min-score', type=_min_score, default=DEFAULT_DETECTOR.min_score, help='detections scored below this '
                    f'(0 to {MAX_MIN_SCORE}) are covered with the filled ellipse instead of regenerated (weak detections are often '
@@ -446,7 +451,7 @@ def _obfuscator(args):
     try:
         policy = get_policy(flip if flip else args.policy, args.allow_protected)
         options = (dict(models=load_models(args.models), attributes=policy, geometry=args.geometry, verify=args.verify,
-                        tries=args.tries, margin=args.margin, seed=args.seed) if args.method == 'generative' else {})
+                        tries=args.tries, margin=args.margin, seed=args.seed, tone=args.tone, search=args.search) if args.method == 'generative' else {})
         detector = replace(DEFAULT_DETECTOR, detector=args.detector)  # every detection; weak ones are masked
         return Obfuscator(args.method, detector=detector, mask_below=args.min_score, **options), policy
     except (KeyError, ValueError) as e: raise UserError(str(e).strip('"')) from None
@@ -521,7 +526,7 @@ def run_obfuscate(args) -> list:
         with atomic_write(Path(args.report)) as tmp:
             tmp.write_text(json.dumps(dict(method=args.method, policy=dict(name=policy.name, flip=list(policy.flip)),
                                            detector=dict(name=args.detector, min_score=args.min_score),
-                                           geometry=args.geometry, verify=args.verify, tries=args.tries, margin=args.margin, seed=args.seed, photos=results,
+                                           geometry=args.geometry, verify=args.verify, verify_search=args.search, tone=args.tone, tries=args.tries, margin=args.margin, seed=args.seed, photos=results,
                                            passed_over=[dict(file=f, why=why) for f, why in passed_over]), indent=1))
     if any(r['status'] == 'failed' for r in results): raise SystemExit(1)
     return results

@@ -16,13 +16,14 @@ from .landmarks import align_face, detect_faces, largest_face
 from .attributes import predict_attributes, binarize
 from .reconnet import ssim_map as model_ssim_map
 from .generation import Obfuscator, obfuscation_region, get_policy
+from .masking import hull_mask
 from .recognizer import Gallery, embed_face_near, face_embedding, identity_draw, identity_labels, train_recognizer, recognizer_accuracy
 
 # %% auto #0
-__all__ = ['METHOD_ORDER', 'FACE_BOX', 'ssim_maps', 'ssim_map', 'masked_mean', 'region_ssim', 'hull_mask', 'face_detail',
+__all__ = ['METHOD_ORDER', 'CONTEXT_ONLY', 'FACE_BOX', 'ssim_maps', 'ssim_map', 'masked_mean', 'region_ssim', 'face_detail',
            'face_lab', 'evaluation_methods', 'evaluate_photo', 'methods_for', 'evaluate_photos', 'build_gallery',
-           'attacker_rows', 'table3_draws', 'table3_rows', 'attribute_control', 'identity_diversity', 'face_lightness',
-           'tone_slope', 'regenerate_crops', 'frechet_distance', 'judge_features', 'crop_diversity',
+           'attacker_rows', 'context_only', 'table3_draws', 'table3_rows', 'attribute_control', 'identity_diversity',
+           'face_lightness', 'tone_slope', 'regenerate_crops', 'frechet_distance', 'judge_features', 'crop_diversity',
            'generator_measures', 'grade_generators', 'generator_rows', 'example_grid', 'reid_vs_detection']
 
 # %% ../nbs/07_evaluation.ipynb #e233be4c
@@ -56,13 +57,6 @@ def region_ssim(a, b, mask) -> float:
     return masked_mean(ssim_map(a, b), mask)
 
 # %% ../nbs/07_evaluation.ipynb #c5a6527e
-def hull_mask(shape, landmarks) -> np.ndarray:
-    "A boolean mask of the convex hull of `landmarks` (pixels) in an image of `shape`."
-    import cv2
-    m = np.zeros(shape[:2], np.uint8)
-    cv2.fillConvexPoly(m, cv2.convexHull(np.round(np.asarray(landmarks)).astype(np.int32)), 1)
-    return m.astype(bool)
-
 def face_detail(images, landmarks) -> np.ndarray:
     "Variance of the Laplacian of the grey image inside the hull of `landmarks`, per image (fine detail; blur lowers it)."
     import cv2
@@ -91,7 +85,7 @@ def evaluation_methods(models, bank=None) -> dict:
     "Name -> `(photo, faces, identity) -> (new photo, report)` for every method of the comparison."
     gen = lambda **kw: Obfuscator('generative', models=models, bank=bank, **kw)
     obs = {'blur': Obfuscator('blur'), 'pixelate': Obfuscator('pixelate'), 'mask': Obfuscator('mask'),
-           'faceobf own': gen(geometry='own', verify=False), 'faceobf mean': gen(geometry='mean', verify=False),
+           'faceobf own': gen(geometry='own', verify=False, tone='drawn'), 'faceobf mean': gen(geometry='mean', verify=False),
            'faceobf donor': gen(geometry='donor', verify=False), 'faceobf donor+verify': gen(geometry='donor')}
     return {'original': lambda photo, faces, identity=None: (as_rgb_uint8(photo), []), **{k: _with_identity(v) for k, v in obs.items()}}
 
@@ -205,6 +199,21 @@ def attacker_rows(run:dict, gallery:Gallery, data:str) -> list:
     return rows
 
 # %% ../nbs/07_evaluation.ipynb #97074f0f
+CONTEXT_ONLY = 'context only (face inpainted)'
+
+def context_only(original_crops, masked_crops, fill_below:int=16) -> np.ndarray:
+    "The original crops with the face that the `mask` method covered (its dark ellipse, the dark region through the face's centre) filled in from around it by OpenCV's Telea inpainting."
+    import cv2
+    out = []
+    for o, m in zip(np.asarray(original_crops), np.asarray(masked_crops)):
+        dark = (m.max(-1) <= fill_below).astype(np.uint8)
+        _, labels = cv2.connectedComponents(dark)
+        centre = labels[int(0.61 * m.shape[0]), m.shape[1] // 2]  # the nose, in CelebA's aligned frame
+        hole = (labels == centre) if centre else dark.astype(bool)
+        hole = cv2.dilate(hole.astype(np.uint8), np.ones((5, 5), np.uint8))  # the ellipse's soft rim too
+        out.append(cv2.inpaint(np.ascontiguousarray(o), hole, 3, cv2.INPAINT_TELEA))
+    return np.stack(out)
+
 def table3_draws(run:dict, preset, seeds, epochs:int=None, per_identity:int=15, n_identities:int=20, progress:bool=True) -> list:
     "Per seed: test accuracy of the report's recogniser (`n_identities` people, the report's 20) on each method's crops of the held-out photos."
     out = []
@@ -213,10 +222,12 @@ def table3_draws(run:dict, preset, seeds, epochs:int=None, per_identity:int=15, 
         y_train, y_test = identity_labels(run['identity'][train], chosen), identity_labels(run['identity'][test], chosen)
         model, hist = train_recognizer(preset, run['methods']['original']['crop'][train], y_train, len(chosen), epochs, seed=s)
         acc = {name: recognizer_accuracy(model, m['crop'][test], y_test) for name, m in run['methods'].items()}
+        if 'mask' in run['methods']:  # the same photos with no face at all: what the context alone gives away
+            acc[CONTEXT_ONLY] = recognizer_accuracy(model, context_only(run['methods']['original']['crop'][test], run['methods']['mask']['crop'][test]), y_test)
         out.append(dict(seed=s, n_train=len(train), n_test=len(test), train_accuracy=hist['accuracy'][-1], **acc))
     return out
 
-def table3_rows(draws:list, methods=METHOD_ORDER) -> list:
+def table3_rows(draws:list, methods=(*METHOD_ORDER, CONTEXT_ONLY)) -> list:
     "Mean, spread and range over draws of the accuracy per method, with the report's numbers beside them."
     paper = {'original': '60.00%', 'faceobf own': '36.67%'}  # the report's method: paper attributes, own landmarks
     rows = []
@@ -262,25 +273,26 @@ def tone_slope(run:dict, name:str) -> float:
     return float(np.polyfit(face_lightness(run['methods']['original']['crop']), face_lightness(run['methods'][name]['crop']), 1)[0])
 
 # %% ../nbs/07_evaluation.ipynb #d461a8ec
-def regenerate_crops(models, arrays:dict, attributes='paper', geometry:str='donor', bank=None, seed:int=0) -> dict:
-    "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`): the drawn crops, their new landmarks and target attributes."
-    from faceobf.generation import choose_donor, load_donor_bank
+def regenerate_crops(models, arrays:dict, attributes='paper', geometry:str='donor', bank=None, seed:int=0, tone:str='kept',
+                     exaggeration:float=None) -> dict:
+    "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`) as `Regenerate` draws them (donors, tone): the drawn crops, their new landmarks and target attributes."
+    from faceobf.generation import donor_landmarks, fit_inside, keep_tone, load_donor_bank, EXAGGERATION
     from faceobf.landmarks import place_shape
     from faceobf.masking import faces_mask
     from faceobf.reconnet import reconstruct
+    exaggeration = EXAGGERATION if exaggeration is None else exaggeration
     crops, own = np.asarray(arrays['crops']), np.asarray(arrays['landmarks'], 'float32')
     h, w = crops.shape[1:3]
     target = get_policy(attributes).apply(binarize(predict_attributes(models.fac, crops)))
     bank = bank if bank is not None or geometry == 'own' else load_donor_bank()
     rng, shapes = np.random.default_rng(seed), own.copy()
     for i in range(len(crops)):
-        if geometry == 'donor':
-            donor = choose_donor(bank, own[i] / np.array([w, h], 'float32'), rng, set(), arrays['identity'][i])
-            shapes[i] = place_shape(bank.shapes[donor], own[i], (h, w))
-        elif geometry == 'mean': shapes[i] = place_shape(bank.mean_shape, own[i], (h, w))
+        if geometry == 'donor': shapes[i] = donor_landmarks(bank, own[i], (h, w), rng, exclude_identity=arrays['identity'][i], strength=exaggeration)[1]
+        elif geometry == 'mean': shapes[i] = fit_inside(place_shape(bank.mean_shape, own[i], (h, w)), own[i], (h, w))
     region = np.stack([faces_mask(c.shape, a, b) for c, a, b in zip(crops, own, shapes)])[..., None]
     hidden = np.where(region > 0, 0, crops).astype(np.uint8)
     drawn = reconstruct(models.recon, hidden, shapes, target)
+    if tone == 'kept': drawn = np.stack([keep_tone(d, c, a, b) for d, c, a, b in zip(drawn, crops, own, shapes)])
     return dict(crops=np.where(region > 0, drawn, crops).astype(np.uint8), landmarks=shapes, target=target)
 
 def frechet_distance(a, b) -> float:
@@ -327,11 +339,12 @@ def generator_measures(judge, arrays:dict, drawn:dict, policy='paper', diversity
     return out
 
 def grade_generators(judge, faces:dict, generators:dict, seed:int=0, diversity_faces:int=120) -> dict:
-    "Name -> `generator_measures` of each generator (a `FaceModels`) on `faces`: the `paper` attributes, donor geometry; the originals' diversity computed once."
+    "Name -> `generator_measures` of each generator (a `FaceModels`, or `(FaceModels, regenerate_crops options)`) on `faces`: the `paper` attributes, donor geometry; the originals' diversity computed once."
     n = diversity_faces
     base = crop_diversity(faces['crops'][:n], faces['landmarks'][:n], faces['identity'][:n])
-    return {name: generator_measures(judge, faces, regenerate_crops(m, faces, 'paper', 'donor', seed=seed), diversity_faces=n, original_diversity=base)
-            for name, m in generators.items()}
+    with_options = {name: g if isinstance(g, tuple) else (g, {}) for name, g in generators.items()}
+    return {name: generator_measures(judge, faces, regenerate_crops(m, faces, 'paper', 'donor', seed=seed, **options), diversity_faces=n,
+                                     original_diversity=base) for name, (m, options) in with_options.items()}
 
 def generator_rows(graded:dict) -> list:
     "Table rows, one a generator, of `grade_generators`' measures."

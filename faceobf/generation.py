@@ -17,16 +17,17 @@ import numpy as np
 from .core import as_rgb_uint8, atomic_write, ATTRIBUTE_NAMES, PROTECTED_ATTRIBUTES, attribute_index
 from .landmarks import (Face, detect_faces, align_face, place_shape, ModelFileError, DetectorConfig, DEFAULT_DETECTOR,
                                transform_points, face_embedding, embedding_distance, MATCH_THRESHOLD)
-from .masking import face_ellipse, ellipse_mask, mask_face
+from .masking import face_ellipse, ellipse_mask, mask_face, faces_mask, hull_mask
 from .attributes import predict_attributes, binarize
 from .reconnet import reconstruct
 from .training import load_model_with_card
 
 # %% auto #0
-__all__ = ['POLICIES', 'SHIPPED_GENERATORS', 'GEOMETRIES', 'METHODS', 'gender_exclusive', 'AttributePolicy', 'make_policy',
-           'get_policy', 'obfuscation_region', 'paste_inside', 'Replacement', 'Blur', 'Pixelate', 'Fill', 'FaceModels',
-           'default_models_dir', 'load_models', 'ship_model', 'pose_of', 'DonorBank', 'load_donor_bank',
-           'build_donor_bank', 'choose_donor', 'identity_distance', 'Regenerate', 'make_method', 'Obfuscator',
+__all__ = ['POLICIES', 'SHIPPED_GENERATORS', 'GEOMETRIES', 'EXAGGERATION', 'TONES', 'METHODS', 'gender_exclusive',
+           'AttributePolicy', 'make_policy', 'get_policy', 'obfuscation_region', 'paste_inside', 'Replacement', 'Blur',
+           'Pixelate', 'Fill', 'FaceModels', 'default_models_dir', 'load_models', 'ship_model', 'pose_of', 'DonorBank',
+           'load_donor_bank', 'build_donor_bank', 'donor_candidates', 'choose_donor', 'exaggerate', 'fit_inside',
+           'donor_landmarks', 'keep_tone', 'identity_distance', 'Regenerate', 'make_method', 'Obfuscator',
            'generative_obfuscator', 'comparison_figure']
 
 # %% ../nbs/05_generation.ipynb #d9d440ab
@@ -85,13 +86,13 @@ def get_policy(name_or_flip, allow_protected:bool=False) -> AttributePolicy:
     return make_policy(name_or_flip, allow_protected=allow_protected)
 
 # %% ../nbs/05_generation.ipynb #11c864f2
-def obfuscation_region(photo_shape, face, *more_shapes, grow:float=1.05) -> tuple:
-    "`(hard, soft)`: the union of the ellipses of `face` and of any more 68-point shapes as a 0/1 mask, and a weight that is 1 inside it and fades outside."
+def obfuscation_region(photo_shape, face, *more_shapes, grow:float=1.05, feather:float=0.025) -> tuple:
+    "`(hard, soft)`: the union of the ellipses of `face` and of any more 68-point shapes as a 0/1 mask, and a weight that is 1 inside it and fades outside over `feather` of the face's width."
     hard = np.zeros(photo_shape[:2], np.uint8)
     for lm in (face.landmarks, *more_shapes):
         ell = face_ellipse(lm)
         hard |= ellipse_mask(photo_shape, type(ell)(ell.center, (ell.axes[0] * grow, ell.axes[1] * grow), ell.angle))
-    feather = max(int(0.06 * face.width), 1)
+    feather = max(int(feather * face.width), 1)
     grown = cv2.dilate(hard, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * feather + 1,) * 2))
     soft = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), feather / 2)
     return hard, np.maximum(np.clip(soft, 0, 1), hard.astype(np.float32))
@@ -179,6 +180,7 @@ def ship_model(src, dest) -> Path:
 
 # %% ../nbs/05_generation.ipynb #bc319418
 GEOMETRIES = ('own', 'donor', 'mean')
+EXAGGERATION = 1.4  # a donor shape's own traits, drawn this much stronger than its pose peers' mean (1: as it is)
 
 def pose_of(shape) -> np.ndarray:
     "`(yaw, mouth)` of a 68-point shape: the nose tip's offset from the jaw's middle over the jaw's width, and the lips' gap over the face's height."
@@ -220,8 +222,8 @@ def build_donor_bank(arrays:list, size, max_shapes:int=3000, seed:int=0) -> Dono
     keep = np.sort(np.random.default_rng(seed).permutation(len(lms))[:max_shapes])
     return DonorBank(lms[keep], ids[keep])
 
-def choose_donor(bank:DonorBank, shape, rng, exclude=(), exclude_identity=None, nearest:int=50) -> int:
-    "Index of a donor for a face whose shape (in crop units) is `shape`: one of the `nearest` in pose, at random; never one in `exclude` or of `exclude_identity`."
+def donor_candidates(bank:DonorBank, shape, exclude=(), exclude_identity=None, nearest:int=50) -> np.ndarray:
+    "Indices of the `nearest` shapes of `bank` in pose to `shape` (crop units), leaving out those in `exclude` and those of `exclude_identity`."
     ok = np.ones(len(bank), bool)
     if exclude_identity is not None: ok &= bank.identity != exclude_identity
     ok[[i for i in exclude if 0 <= i < len(bank)]] = False
@@ -229,14 +231,51 @@ def choose_donor(bank:DonorBank, shape, rng, exclude=(), exclude_identity=None, 
     if not len(cand): raise ValueError('no donor is left in the bank for this face')
     spread = bank.pose.std(0).clip(1e-6)
     gap = (np.abs(bank.pose[cand] - pose_of(shape)) / spread).sum(1)
-    return int(rng.choice(cand[np.argsort(gap, kind='stable')[:nearest]]))
+    return cand[np.argsort(gap, kind='stable')[:nearest]]
+
+def choose_donor(bank:DonorBank, shape, rng, exclude=(), exclude_identity=None, nearest:int=50) -> int:
+    "Index of a donor for a face whose shape (in crop units) is `shape`: one of the `nearest` in pose, at random; never one in `exclude` or of `exclude_identity`."
+    return int(rng.choice(donor_candidates(bank, shape, exclude, exclude_identity, nearest)))
+
+def exaggerate(shape, peers, strength:float=EXAGGERATION) -> np.ndarray:
+    "`shape` moved away from the mean of `peers` (shapes of the same pose) to `strength` times its difference from it: its own traits, stronger."
+    ref = np.mean(peers, 0)
+    return ref + strength * (np.asarray(shape, np.float32) - ref)
+
+def fit_inside(shape, landmarks, size, spill:float=0.01, smallest:float=0.85) -> np.ndarray:
+    "`shape` (crop pixels) shrunk about the centre of the face ellipse of `landmarks` until its own ellipse spills out of that one by at most `spill` of its area (or down to `smallest`)."
+    centre = np.array(face_ellipse(landmarks).center, np.float32)
+    own = faces_mask(size, landmarks).astype(bool)
+    for s in np.arange(1.0, smallest - 1e-6, -0.025):
+        fitted = (centre + (np.asarray(shape, np.float32) - centre) * s).astype(np.float32)
+        if (faces_mask(size, fitted).astype(bool) & ~own).sum() <= spill * own.sum(): break
+    return fitted
+
+def donor_landmarks(bank:DonorBank, landmarks, size, rng, exclude=(), exclude_identity=None, strength:float=EXAGGERATION) -> tuple:
+    "`(donor, new landmarks)` for a face with aligned-crop `landmarks`: a donor of its pose at random, made more distinct by `strength`, placed on the face and fitted inside its ellipse."
+    h, w = size
+    peers = donor_candidates(bank, np.asarray(landmarks, np.float32) / np.array([w, h], np.float32), exclude, exclude_identity)
+    donor = int(rng.choice(peers))
+    shape = exaggerate(bank.shapes[donor], bank.shapes[peers], strength)
+    return donor, fit_inside(place_shape(shape, landmarks, size), landmarks, size)
 
 # %% ../nbs/05_generation.ipynb #e833a40b
-def identity_distance(photo, new_photo, face:Face, reference=None, stop_below:float=None) -> float:
-    "The smaller of two dlib distances between `face` in `photo` (or its `reference` embedding) and `new_photo`: at its own landmarks, and at the face found again near it."
+TONES = ('kept', 'drawn')
+
+def keep_tone(drawn, original, landmarks, new_landmarks, fade:float=3.0) -> np.ndarray:
+    "`drawn` (uint8 crop) with the mean CIELAB colour of its face (the hull of `new_landmarks`) moved to the original face's (`original` in the hull of `landmarks`); the shift fades out over about `fade` pixels past the hull."
+    lab = cv2.cvtColor(np.asarray(drawn, np.float32) / 255, cv2.COLOR_RGB2LAB)
+    target = cv2.cvtColor(np.asarray(original, np.float32) / 255, cv2.COLOR_RGB2LAB)[hull_mask(original.shape, landmarks)].mean(0)
+    inside = hull_mask(drawn.shape, new_landmarks)
+    weight = np.clip(1.5 * cv2.GaussianBlur(inside.astype(np.float32), (0, 0), fade), 0, 1)
+    lab += (target - lab[inside].mean(0)) * weight[..., None]
+    return (cv2.cvtColor(lab, cv2.COLOR_LAB2RGB) * 255).round().clip(0, 255).astype(np.uint8)
+
+def identity_distance(photo, new_photo, face:Face, reference=None, stop_below:float=None, search:bool=False) -> float:
+    "dlib's distance between `face` in `photo` (or its `reference` embedding) and `new_photo` at the face's own landmarks; with `search`, the smaller of that and the distance to the face found again near it."
     ref = face_embedding(photo, face) if reference is None else reference
     best = embedding_distance(ref, face_embedding(new_photo, face))
-    if stop_below is not None and best < stop_below: return best  # already too close: the search could only lower it
+    if not search or (stop_below is not None and best < stop_below): return best  # too close already: a search could only lower it
     l, t, r, b = face.box; m = face.width
     y0, x0 = max(t - m, 0), max(l - m, 0)
     window = new_photo[y0:b + m, x0:r + m]
@@ -250,12 +289,16 @@ class Regenerate:
     "Stage 3: the face regenerated with flipped attributes on a chosen geometry, verified against dlib's recogniser."
     name = 'generative'
     def __init__(self, models:FaceModels=None, attributes='paper', geometry:str='donor', verify:bool=True, tries:int=4,
-                 margin:float=0.7, seed:int=0, bank:DonorBank=None, allow_protected:bool=False, distance=identity_distance):
+                 margin:float=0.7, seed:int=0, bank:DonorBank=None, allow_protected:bool=False, distance=identity_distance,
+                 tone:str='kept', exaggeration:float=EXAGGERATION, search:bool=False):
         if geometry not in GEOMETRIES: raise ValueError(f"unknown geometry {geometry!r}; choose from {', '.join(GEOMETRIES)}")
+        if tone not in TONES: raise ValueError(f"unknown tone {tone!r}; choose from {', '.join(TONES)}")
         if int(tries) < 1: raise ValueError(f"tries must be 1 or more, got {tries}")
+        if not 0 < float(exaggeration) <= 3: raise ValueError(f"exaggeration must be in (0, 3], got {exaggeration}")
         self.models = models if models is not None else load_models()
         self.policy = get_policy(attributes, allow_protected)
         self.geometry, self.verify, self.tries, self.margin, self.seed, self.distance = geometry, verify, int(tries), margin, seed, distance
+        self.tone, self.exaggeration, self.search = tone, float(exaggeration), bool(search)
         self.bank = bank if bank is not None or geometry == 'own' else load_donor_bank()
 
     @property
@@ -265,15 +308,14 @@ class Regenerate:
         "`(donor index or None, new landmarks in crop pixels)` for this try."
         size = self.crop_size
         if self.geometry == 'own': return None, aligned.landmarks
-        if self.geometry == 'mean': return None, place_shape(self.bank.mean_shape, aligned.landmarks, size)
-        own = aligned.landmarks / np.array(size[::-1], np.float32)
-        donor = choose_donor(self.bank, own, rng, exclude, exclude_identity)
-        return donor, place_shape(self.bank.shapes[donor], aligned.landmarks, size)
+        if self.geometry == 'mean': return None, fit_inside(place_shape(self.bank.mean_shape, aligned.landmarks, size), aligned.landmarks, size)
+        return donor_landmarks(self.bank, aligned.landmarks, size, rng, exclude, exclude_identity, self.exaggeration)
 
     def _draw(self, photo, face, aligned, landmarks, attrs) -> Replacement:
         "The crop drawn on `landmarks` with `attrs`, warped into the photo, with the region covering the old face and the new."
         hidden = mask_face(aligned.crop, aligned.landmarks)[0]
         crop = reconstruct(self.models.recon, hidden[None], np.asarray(landmarks)[None], attrs)[0]
+        if self.tone == 'kept': crop = keep_tone(crop, aligned.crop, aligned.landmarks, landmarks)
         h, w = photo.shape[:2]
         image = cv2.warpAffine(crop, aligned.M_inv, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
         covered = cv2.warpAffine(np.ones(crop.shape[:2], np.uint8), aligned.M_inv, (w, h), flags=cv2.INTER_NEAREST)
@@ -282,7 +324,7 @@ class Regenerate:
     def __call__(self, photo, face, aligned, used:set=None, exclude_identity=None, **_) -> Replacement:
         before = binarize(predict_attributes(self.models.fac, aligned.crop[None]))
         after = self.policy.apply(before)
-        details = dict(method='generative', geometry=self.geometry, policy=self.policy.name,
+        details = dict(method='generative', geometry=self.geometry, policy=self.policy.name, tone=self.tone,
                        attributes_before=[ATTRIBUTE_NAMES[i] for i in np.flatnonzero(before[0])],
                        attributes_after=[ATTRIBUTE_NAMES[i] for i in np.flatnonzero(after[0])])
         rng = np.random.default_rng([self.seed, *(abs(int(v)) for v in face.box)])  # seeded; every face its own draws
@@ -292,11 +334,11 @@ class Regenerate:
         for _ in range(self.tries if self.geometry == 'donor' else 1):
             donor, landmarks = self._shape(aligned, rng, used | {d for _, _, d in tried}, exclude_identity)
             r = self._draw(photo, face, aligned, landmarks, after)
-            r.details = dict(details, **({'donor': donor} if donor is not None else {}))
+            r.details = dict(details, **({'donor': donor, 'exaggeration': self.exaggeration} if donor is not None else {}))
             if not self.verify: tried.append((None, r, donor)); break
             candidate = paste_inside(photo, r.image, r.soft)
             candidate[r.hard.astype(bool) & (r.covered == 0)] = 0
-            tried.append((self.distance(photo, candidate, face, reference=reference, stop_below=MATCH_THRESHOLD), r, donor))
+            tried.append((self.distance(photo, candidate, face, reference=reference, stop_below=MATCH_THRESHOLD, search=self.search), r, donor))
             if tried[-1][0] >= self.margin: break
         d, r, donor = max(tried, key=lambda x: -1 if x[0] is None else x[0])
         if donor is not None: used.add(donor)

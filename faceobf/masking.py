@@ -15,7 +15,8 @@ import numpy as np
 from .core import as_rgb_uint8
 
 # %% auto #0
-__all__ = ['FaceEllipse', 'eye_line_angle', 'face_ellipse', 'inside_ellipse', 'ellipse_mask', 'mask_face', 'faces_mask']
+__all__ = ['FaceEllipse', 'eye_line_angle', 'face_ellipse', 'inside_ellipse', 'ellipse_mask', 'mask_face', 'faces_mask',
+           'hull_mask']
 
 # %% ../nbs/01_masking.ipynb #42ef054e
 @dataclass(frozen=True)
@@ -90,3 +91,9 @@ def faces_mask(shape, *landmark_sets) -> np.ndarray:
     "Binary uint8 mask of an image of `shape`: 1 inside the face ellipse of any of `landmark_sets`."
     masks = [ellipse_mask(shape, face_ellipse(lm)) for lm in landmark_sets]
     return np.maximum.reduce(masks) if len(masks) > 1 else masks[0]
+
+def hull_mask(shape, landmarks) -> np.ndarray:
+    "A boolean mask of the convex hull of `landmarks` (pixels) in an image of `shape`: the face from brows to chin, no forehead."
+    m = np.zeros(shape[:2], np.uint8)
+    cv2.fillConvexPoly(m, cv2.convexHull(np.round(np.asarray(landmarks)).astype(np.int32)), 1)
+    return m.astype(bool)
