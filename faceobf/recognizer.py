@@ -14,14 +14,16 @@ from .landmarks import detect_faces, box_iou, DetectorConfig, DEFAULT_DETECTOR
 from .training import RecognizerPreset, get_preset
 
 # %% auto #0
-__all__ = ['match_faces', 'verify_protection', 'Gallery', 'embed_face_near', 'build_recognizer', 'identity_draw',
+__all__ = ['SAME_FACE_IOU', 'match_faces', 'verify_protection', 'Gallery', 'embed_face_near', 'build_recognizer', 'identity_draw',
            'identity_labels', 'train_recognizer', 'recognizer_accuracy']
 
 # %% ../nbs/06_recognizer.ipynb #61db32cf
 from .landmarks import MATCH_THRESHOLD, face_embedding, embedding_distance  # dlib's recogniser, defined in 00_landmarks
 
 # %% ../nbs/06_recognizer.ipynb #b03bfbd9
-def match_faces(faces_a, faces_b, min_iou:float=0.5) -> list:
+SAME_FACE_IOU = 0.3  # boxes overlapping this much (intersection over union) are taken for the same face
+
+def match_faces(faces_a, faces_b, min_iou:float=SAME_FACE_IOU) -> list:
     "Pairs `(face in a, face in b or None)` by greatest box overlap."
     pairs, used = [], set()
     for fa in faces_a:
@@ -73,7 +75,7 @@ class Gallery:
         return dict(detected=True, rank1=bool(self.identities[np.argmin(d)] == identity),
                     matched=nearest is not None and nearest < threshold, distance=nearest)
 
-def embed_face_near(photo, box, min_iou:float=0.5, config:DetectorConfig=DEFAULT_DETECTOR):
+def embed_face_near(photo, box, min_iou:float=SAME_FACE_IOU, config:DetectorConfig=DEFAULT_DETECTOR):
     "dlib's embedding of the face detected in `photo` that overlaps `box` most (IoU >= `min_iou`), or None."
     photo = as_rgb_uint8(photo)
     faces = [f for f in detect_faces(photo, config) if box_iou(f.box, box) >= min_iou]

@@ -49,7 +49,8 @@ def test_obfuscate_a_folder(album, tmp_path):
     assert all('attributes_after' in f and f['geometry'] == 'donor' and f['policy'] == 'paper' and 1 <= f['tries'] <= 4 for f in faces)
     for f in faces:  # verified: regenerated beyond dlib's threshold, or masked and said so
         assert (f['method'] == 'generative' and f['distance'] >= 0.6 and f['verified']) or (f['method'] == 'mask' and 'fallback' in f), f
-    assert report['verify'] is True and report['geometry'] == 'donor'
+    assert report['verify'] is True and report['geometry'] == 'donor' and report['tone'] == 'kept' and report['verify_search'] is False
+    assert all(f['tone'] == 'kept' for f in faces if f['method'] == 'generative')
     # the face really changed, the rest of the photo did not
     from faceobf.core import read_photo as load_photo
     a, b = load_photo(album/'trip'/'hopper.png'), load_photo(album/'trip'/'hopper_obfuscated.png')
@@ -90,14 +91,14 @@ def test_protected_attributes_need_consent(album, tmp_path):
 
 def test_geometry_and_verification_options(album, tmp_path):
     src = album/'trip'/'hopper.png'
-    res = run(FACEOBF, 'obfuscate', src, '-o', tmp_path/'own', '--geometry', 'own', '--no-verify', '--report', tmp_path/'own.json', '--quiet')
+    res = run(FACEOBF, 'obfuscate', src, '-o', tmp_path/'own', '--geometry', 'own', '--tone', 'drawn', '--no-verify', '--report', tmp_path/'own.json', '--quiet')
     assert res.returncode == 0 and 'geometry own, unverified' in res.stdout, res.stdout + res.stderr
     face = json.loads((tmp_path/'own.json').read_text())['photos'][0]['faces'][0]
-    assert face['geometry'] == 'own' and 'distance' not in face and face['method'] == 'generative'
+    assert face['geometry'] == 'own' and face['tone'] == 'drawn' and 'distance' not in face and face['method'] == 'generative'
     res = run(FACEOBF, 'obfuscate', src, '-o', tmp_path/'strict', '--margin', '9', '--tries', '2', '--report', tmp_path/'strict.json', '--quiet')
     face = json.loads((tmp_path/'strict.json').read_text())['photos'][0]['faces'][0]
     assert res.returncode == 0 and face['tries'] == 2, face  # a margin no face reaches: every try is spent
-    for bad, message in ((['--tries', '0'], '--tries must be 1 or more'), (['--geometry', 'random'], 'invalid choice')):
+    for bad, message in ((['--tries', '0'], '--tries must be 1 or more'), (['--geometry', 'random'], 'invalid choice'), (['--tone', 'pale'], 'invalid choice')):
         res = run(FACEOBF, 'obfuscate', src, '-o', tmp_path/'bad', *bad)
         assert res.returncode != 0 and message in res.stderr and 'Traceback' not in res.stderr
 
