@@ -69,7 +69,8 @@ def main():
                + (", resuming an interrupted run." if len(epoch_seconds) > card.get('epochs_this_run', len(epoch_seconds)) else ".")
                if train_minutes is not None else "Trained by an earlier run (see the model card).")
             + f"\n\nGraded by the judge ({judge_card.get('preset', {}).get('name')} preset, in no generator's loss) on {len(pick)} faces of the "
-            f"`{cache.name}` test split, `paper` attributes flipped, donor geometry (the measures of `reports/evaluation/generator.md`):\n\n"
+            f"`{cache.name}` test split, `paper` attributes flipped, donor geometry, both drawn as `faceobf obfuscate` draws by default (tone kept, donors "
+            f"exaggerated; the measures of `reports/evaluation/generator.md`):\n\n"
             f"{markdown_table(rows)}\n")
     report = Path(a.report); report.mkdir(parents=True, exist_ok=True)
     with atomic_write(report/'cpu.md') as tmp: tmp.write_text(page)
