@@ -245,7 +245,7 @@ def exaggerate(shape, peers, strength:float=EXAGGERATION) -> np.ndarray:
 def fit_inside(shape, landmarks, size, spill:float=0.01, smallest:float=0.85) -> np.ndarray:
     "`shape` (crop pixels) shrunk about the centre of the face ellipse of `landmarks` until its own ellipse spills out of that one by at most `spill` of its area (or down to `smallest`)."
     centre = np.array(face_ellipse(landmarks).center, np.float32)
-    own = faces_mask(size, landmarks).astype(bool)
+    own, fitted = faces_mask(size, landmarks).astype(bool), np.asarray(shape, np.float32)
     for s in np.arange(1.0, smallest - 1e-6, -0.025):
         fitted = (centre + (np.asarray(shape, np.float32) - centre) * s).astype(np.float32)
         if (faces_mask(size, fitted).astype(bool) & ~own).sum() <= spill * own.sum(): break
@@ -264,9 +264,10 @@ TONES = ('kept', 'drawn')
 
 def keep_tone(drawn, original, landmarks, new_landmarks, fade:float=3.0) -> np.ndarray:
     "`drawn` (uint8 crop) with the mean CIELAB colour of its face (the hull of `new_landmarks`) moved to the original face's (`original` in the hull of `landmarks`); the shift fades out over about `fade` pixels past the hull."
+    inside, source = hull_mask(drawn.shape, new_landmarks), hull_mask(original.shape, landmarks)
+    if not inside.any() or not source.any(): return np.asarray(drawn, np.uint8)  # no face inside the crop to measure
     lab = cv2.cvtColor(np.asarray(drawn, np.float32) / 255, cv2.COLOR_RGB2LAB)
-    target = cv2.cvtColor(np.asarray(original, np.float32) / 255, cv2.COLOR_RGB2LAB)[hull_mask(original.shape, landmarks)].mean(0)
-    inside = hull_mask(drawn.shape, new_landmarks)
+    target = cv2.cvtColor(np.asarray(original, np.float32) / 255, cv2.COLOR_RGB2LAB)[source].mean(0)
     weight = np.clip(1.5 * cv2.GaussianBlur(inside.astype(np.float32), (0, 0), fade), 0, 1)
     lab += (target - lab[inside].mean(0)) * weight[..., None]
     return (cv2.cvtColor(lab, cv2.COLOR_LAB2RGB) * 255).round().clip(0, 255).astype(np.uint8)
