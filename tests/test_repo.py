@@ -217,3 +217,13 @@ def test_shipped_donor_bank_is_compact_and_carded():
         assert 0 <= z['shapes'].min() and z['shapes'].max() <= 1.5  # crop units, not pixels of anyone's photo
     card = json.loads(bank.with_suffix('.json').read_text())
     assert card['split'] == 'train' and 'non-commercial' in card['licence'] and all('digest' in d for d in card['data'])
+
+
+def test_analysis_scripts_explain_themselves_and_missing_data(tmp_path):
+    "Each measurement script answers --help, and says in one line what is missing instead of a traceback."
+    for script, args, message in (('verification_search.py', [tmp_path], 'no celeba-wild-dev, celeba-6k here'),
+                                  ('exaggeration_diversity.py', [tmp_path, '--cache', tmp_path/'none'], 'no stage-1 cache'),
+                                  ('cpu_generator_benchmark.py', [tmp_path/'none'], 'not a stage-1 cache')):
+        assert run(BIN/'python', REPO/'scripts'/script, '--help', check=True).stdout.strip()
+        res = run(BIN/'python', REPO/'scripts'/script, *args)
+        assert res.returncode != 0 and message in res.stderr and 'Traceback' not in res.stderr, (script, res.stderr)
