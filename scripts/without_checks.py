@@ -1,5 +1,6 @@
 """Copy a notebook without its `#| check` cells: the heavy self-tests that `./run.sh test` runs (nbdev-test)
-and a report run need not repeat. A cell flagged so defines nothing that a later cell uses.
+and a report run need not repeat. A cell flagged so defines nothing that a later cell uses
+(tests/test_repo.py checks it by the cells' syntax trees).
 
     python scripts/without_checks.py nbs/04_reconnet.ipynb /tmp/04_reconnet.ipynb
 """

@@ -227,3 +227,45 @@ def test_analysis_scripts_explain_themselves_and_missing_data(tmp_path):
         assert run(BIN/'python', REPO/'scripts'/script, '--help', check=True).stdout.strip()
         res = run(BIN/'python', REPO/'scripts'/script, *args)
         assert res.returncode != 0 and message in res.stderr and 'Traceback' not in res.stderr, (script, res.stderr)
+
+
+def _bound_and_used(source):
+    "Names a cell binds (assignments, defs, imports, loop targets) and names it reads, by its syntax tree."
+    import ast
+    tree = ast.parse('\n'.join(l for l in source.splitlines() if not l.lstrip().startswith(('%', '!'))))
+    bound, used = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name): (bound if isinstance(node.ctx, (ast.Store, ast.Del)) else used).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split('.')[0] for a in node.names)
+    return bound, used
+
+
+def _reads_of_check_only_names(cells, is_check):
+    "Names that a kept code cell reads although only a `#| check` cell before it bound them."
+    kept_bound, check_only, problems = set(), set(), []
+    for cell in cells:
+        bound, used = _bound_and_used(''.join(cell['source']))
+        if is_check(cell): check_only |= bound - kept_bound
+        else:
+            problems += sorted((used & check_only) - kept_bound - bound)
+            kept_bound |= bound
+            check_only -= bound
+    return problems
+
+
+def test_check_cells_define_nothing_later_cells_need():
+    "The report leaves `#| check` cells out (scripts/without_checks.py): no later cell may read a name only they bind."
+    import sys
+    sys.path.insert(0, str(REPO/'scripts'))
+    from without_checks import is_check
+    code = lambda src: dict(cell_type='code', source=src)
+    made_up = [code('import numpy as np'), code('#| check\nx = np.ones(3)\ndef helper(): pass'), code('y = x + 1\nhelper()'),
+               code('#| check\nz = 2'), code('z = 5\nprint(z)')]
+    assert _reads_of_check_only_names(made_up, is_check) == ['helper', 'x']  # the rule can fail; rebinding z is fine
+    problems = []
+    for path in sorted((REPO/'nbs').glob('*.ipynb')):
+        cells = [c for c in json.loads(path.read_text())['cells'] if c['cell_type'] == 'code']
+        problems += [f"{path.name}: {name}" for name in _reads_of_check_only_names(cells, is_check)]
+    assert not problems, f'names bound only in #| check cells, read by later cells: {problems}'
