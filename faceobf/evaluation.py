@@ -276,8 +276,7 @@ def tone_slope(run:dict, name:str) -> float:
 def regenerate_crops(models, arrays:dict, attributes='paper', geometry:str='donor', bank=None, seed:int=0, tone:str='kept',
                      exaggeration:float=None) -> dict:
     "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`) as `Regenerate` draws them (donors, tone): the drawn crops, their new landmarks and target attributes."
-    from faceobf.generation import donor_landmarks, fit_inside, keep_tone, load_donor_bank, EXAGGERATION
-    from faceobf.landmarks import place_shape
+    from faceobf.generation import donor_landmarks, mean_landmarks, keep_tone, load_donor_bank, EXAGGERATION
     from faceobf.masking import faces_mask
     from faceobf.reconnet import reconstruct
     exaggeration = EXAGGERATION if exaggeration is None else exaggeration
@@ -288,7 +287,7 @@ def regenerate_crops(models, arrays:dict, attributes='paper', geometry:str='dono
     rng, shapes = np.random.default_rng(seed), own.copy()
     for i in range(len(crops)):
         if geometry == 'donor': shapes[i] = donor_landmarks(bank, own[i], (h, w), rng, exclude_identity=arrays['identity'][i], strength=exaggeration)[1]
-        elif geometry == 'mean': shapes[i] = fit_inside(place_shape(bank.mean_shape, own[i], (h, w)), own[i], (h, w))
+        elif geometry == 'mean': shapes[i] = mean_landmarks(bank, own[i], (h, w))
     region = np.stack([faces_mask(c.shape, a, b) for c, a, b in zip(crops, own, shapes)])[..., None]
     hidden = np.where(region > 0, 0, crops).astype(np.uint8)
     drawn = reconstruct(models.recon, hidden, shapes, target)

@@ -27,8 +27,8 @@ __all__ = ['POLICIES', 'SHIPPED_GENERATORS', 'GEOMETRIES', 'EXAGGERATION', 'TONE
            'AttributePolicy', 'make_policy', 'get_policy', 'obfuscation_region', 'paste_inside', 'Replacement', 'Blur',
            'Pixelate', 'Fill', 'FaceModels', 'default_models_dir', 'load_models', 'ship_model', 'pose_of', 'DonorBank',
            'load_donor_bank', 'build_donor_bank', 'donor_candidates', 'choose_donor', 'exaggerate', 'fit_inside',
-           'donor_landmarks', 'keep_tone', 'identity_distance', 'Regenerate', 'make_method', 'Obfuscator',
-           'generative_obfuscator', 'comparison_figure']
+           'donor_landmarks', 'mean_landmarks', 'keep_tone', 'identity_distance', 'Regenerate', 'make_method',
+           'Obfuscator', 'generative_obfuscator', 'comparison_figure']
 
 # %% ../nbs/05_generation.ipynb #d9d440ab
 def gender_exclusive(attrs, rare:float=0.01, common:float=0.05) -> list:
@@ -259,6 +259,10 @@ def donor_landmarks(bank:DonorBank, landmarks, size, rng, exclude=(), exclude_id
     shape = exaggerate(bank.shapes[donor], bank.shapes[peers], strength)
     return donor, fit_inside(place_shape(shape, landmarks, size), landmarks, size)
 
+def mean_landmarks(bank:DonorBank, landmarks, size) -> np.ndarray:
+    "The bank's mean shape placed on a face with aligned-crop `landmarks` and fitted inside its ellipse (the `mean` geometry)."
+    return fit_inside(place_shape(bank.mean_shape, landmarks, size), landmarks, size)
+
 # %% ../nbs/05_generation.ipynb #e833a40b
 TONES = ('kept', 'drawn')
 
@@ -309,7 +313,7 @@ class Regenerate:
         "`(donor index or None, new landmarks in crop pixels)` for this try."
         size = self.crop_size
         if self.geometry == 'own': return None, aligned.landmarks
-        if self.geometry == 'mean': return None, fit_inside(place_shape(self.bank.mean_shape, aligned.landmarks, size), aligned.landmarks, size)
+        if self.geometry == 'mean': return None, mean_landmarks(self.bank, aligned.landmarks, size)
         return donor_landmarks(self.bank, aligned.landmarks, size, rng, exclude, exclude_identity, self.exaggeration)
 
     def _draw(self, photo, face, aligned, landmarks, attrs) -> Replacement:

@@ -41,7 +41,7 @@ def main():
     from faceobf.generation import FaceModels, load_models, default_models_dir
     from faceobf.dataset import Stage1Cache
     from faceobf.evaluation import grade_generators, generator_rows
-    from faceobf.core import environment, markdown_table, atomic_write
+    from faceobf.core import environment, markdown_table, write_report
     recon, card = load_model_with_card(out/'recon.keras')
     judge, judge_card = load_model_with_card(default_models_dir()/'judge'/'fac.keras')
     shipped = load_models()
@@ -72,11 +72,9 @@ def main():
             f"`{cache.name}` test split, `paper` attributes flipped, donor geometry, both drawn as `faceobf obfuscate` draws by default (tone kept, donors "
             f"exaggerated; the measures of `reports/evaluation/generator.md`):\n\n"
             f"{markdown_table(rows)}\n")
-    report = Path(a.report); report.mkdir(parents=True, exist_ok=True)
-    with atomic_write(report/'cpu.md') as tmp: tmp.write_text(page)
-    with atomic_write(report/'cpu.json') as tmp:
-        tmp.write_text(json.dumps(dict(train_minutes=train_minutes, seconds_per_epoch=per_epoch, epoch_seconds=epoch_seconds, preset_epochs=preset_epochs, epochs=card.get('epochs'), card_preset=card.get('preset'),
-                                       graded=graded, faces=len(pick), environment=env, command=' '.join(['faceobf'] + cmd[1:])), indent=1, default=str))
+    write_report(a.report, 'cpu', page, dict(train_minutes=train_minutes, seconds_per_epoch=per_epoch, epoch_seconds=epoch_seconds, preset_epochs=preset_epochs,
+                                             epochs=card.get('epochs'), card_preset=card.get('preset'), graded=graded, faces=len(pick), environment=env,
+                                             command=' '.join(['faceobf'] + cmd[1:])))
     print(page)
 
 

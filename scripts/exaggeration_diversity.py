@@ -10,7 +10,7 @@ outputs of different people over the same for the originals (07_evaluation's mea
 people). Writes exaggeration.md and .json into --report, and a strip of the first photos'
 outputs for each strength to --figure (default: an ignored folder, since it shows CelebA faces).
 """
-import argparse, json, sys, time
+import argparse, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ def main():
     a = ap.parse_args()
     if not (Path(a.cache)/'manifest.json').is_file(): sys.exit(f"{a.cache}: no stage-1 cache; build it with `./run.sh faceobf prepare`")
     if not (Path(a.data)/'celeba-6k').is_dir(): sys.exit(f"{a.data}: no celeba-6k here; see data/README.md")
-    from faceobf.core import read_photo, markdown_table, environment, atomic_write
+    from faceobf.core import read_photo, markdown_table, environment, write_report
     from faceobf.dataset import load_celeba, Stage1Cache
     from faceobf.generation import Obfuscator, load_models
     from faceobf.landmarks import detect_faces
@@ -60,9 +60,7 @@ def main():
             f"{time.strftime('%Y-%m-%d')}: {len(photos)} `celeba-6k` test photos (seed 0), the shipped models, donor geometry, `paper` attributes, "
             f"unverified; diversity as in `07_evaluation` (faces found again). Machine: {env['machine']}; Keras {env['keras']} on {env['backend']}.\n\n"
             f"{markdown_table(rows)}\n")
-    out = Path(a.report); out.mkdir(parents=True, exist_ok=True)
-    with atomic_write(out/'exaggeration.md') as tmp: tmp.write_text(page)
-    with atomic_write(out/'exaggeration.json') as tmp: tmp.write_text(json.dumps(dict(rows=rows, environment=env, photos=len(photos)), indent=1))
+    write_report(a.report, 'exaggeration', page, dict(rows=rows, environment=env, photos=len(photos)))
     Path(a.figure).parent.mkdir(parents=True, exist_ok=True)
     import PIL.Image
     PIL.Image.fromarray(np.concatenate(strips, 0)).save(a.figure)

@@ -12,7 +12,7 @@ face, found again, was closer than dlib's threshold (0.6) or than the margin. Th
 (place only) against `search=True`, each with an empty embedding cache, in one process. Writes
 verification_search.md and .json into --report.
 """
-import argparse, json, sys, time
+import argparse, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,7 @@ def main():
     data = Path(a.data)
     missing = [name for name, _, _ in SETS if not (data/name).is_dir()]
     if missing: sys.exit(f"{data}: no {', '.join(missing)} here; see data/README.md for the development sets")
-    from faceobf.core import read_photo, markdown_table, environment, atomic_write
+    from faceobf.core import read_photo, markdown_table, environment, write_report
     from faceobf.dataset import load_celeba, SPLITS
     from faceobf.generation import Obfuscator, load_models, identity_distance
     from faceobf.landmarks import face_embedding, embedding_distance, forget_embeddings, MATCH_THRESHOLD
@@ -77,10 +77,7 @@ def main():
             f"on {time.strftime('%Y-%m-%d')}: the shipped models, donor geometry, `paper` attributes, margin {margin}. Machine: {env['machine']}; "
             f"Keras {env['keras']} on {env['backend']}.\n\nEvery try of the default obfuscator, verified both ways (the tries of `--verify-search`):\n\n"
             f"{markdown_table(summary)}\n\nSpeed, one process, obfuscation only (models loaded, an empty embedding cache):\n\n{markdown_table(rows)}\n")
-    report = Path(a.report); report.mkdir(parents=True, exist_ok=True)
-    with atomic_write(report/'verification_search.md') as tmp: tmp.write_text(page)
-    with atomic_write(report/'verification_search.json') as tmp:
-        tmp.write_text(json.dumps(dict(per_set=per_set, rows=rows, photos=a.photos, margin=margin, environment=env), indent=1, default=str))
+    write_report(a.report, 'verification_search', page, dict(per_set=per_set, rows=rows, photos=a.photos, margin=margin, environment=env))
     print(page)
 
 
