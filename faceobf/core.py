@@ -182,7 +182,8 @@ def _devices(keras) -> list:
         if keras.backend.backend() == 'jax':
             import jax; return [str(d) for d in jax.devices()]
         if keras.backend.backend() == 'tensorflow':
-            import tensorflow as tf; return [d.name for d in tf.config.list_logical_devices()]
+            import tensorflow as tf  # its names start with '/' ('/device:CPU:0'), which reports would take for a path
+            return [d.name.lstrip('/') for d in tf.config.list_logical_devices()]
     except Exception as e: return [f'unknown ({e})']
     return []
 
