@@ -22,9 +22,10 @@ from .recognizer import Gallery, embed_face_near, face_embedding, identity_draw,
 # %% auto #0
 __all__ = ['METHOD_ORDER', 'CONTEXT_ONLY', 'FACE_BOX', 'ssim_maps', 'ssim_map', 'masked_mean', 'region_ssim', 'face_detail',
            'face_lab', 'evaluation_methods', 'evaluate_photo', 'methods_for', 'evaluate_photos', 'build_gallery',
-           'attacker_rows', 'context_only', 'table3_draws', 'table3_rows', 'attribute_control', 'identity_diversity',
-           'face_lightness', 'tone_slope', 'regenerate_crops', 'frechet_distance', 'judge_features', 'crop_diversity',
-           'generator_measures', 'grade_generators', 'generator_rows', 'example_grid', 'reid_vs_detection']
+           'attacker_rows', 'context_only', 'method_crops', 'trained_on_it', 'table3_draws', 'table3_rows',
+           'attribute_control', 'identity_diversity', 'face_lightness', 'tone_slope', 'regenerate_crops',
+           'frechet_distance', 'judge_features', 'crop_diversity', 'generator_measures', 'grade_generators',
+           'generator_rows', 'example_grid', 'reid_vs_detection']
 
 # %% ../nbs/07_evaluation.ipynb #e233be4c
 def ssim_maps(a, others, window:int=11, chunk:int=4) -> np.ndarray:
@@ -214,22 +215,36 @@ def context_only(original_crops, masked_crops, fill_below:int=16) -> np.ndarray:
         out.append(cv2.inpaint(np.ascontiguousarray(o), hole, 3, cv2.INPAINT_TELEA))
     return np.stack(out)
 
-def table3_draws(run:dict, preset, seeds, epochs:int=None, per_identity:int=15, n_identities:int=20, progress:bool=True) -> list:
-    "Per seed: test accuracy of the report's recogniser (`n_identities` people, the report's 20) on each method's crops of the held-out photos."
+def method_crops(run:dict, name:str, index) -> np.ndarray:
+    "`name`'s crops of the photos at `index`; `CONTEXT_ONLY`'s are made from the originals and the mask's."
+    if name == CONTEXT_ONLY: return context_only(run['methods']['original']['crop'][index], run['methods']['mask']['crop'][index])
+    return run['methods'][name]['crop'][index]
+
+def trained_on_it(name:str) -> str: return f"{name}, attacker trained on it"
+
+def table3_draws(run:dict, preset, seeds, epochs:int=None, per_identity:int=15, n_identities:int=20, progress:bool=True,
+                 adaptive=(), fit=train_recognizer) -> list:
+    "Per seed: test accuracy of the report's recogniser (`n_identities` people, the report's 20) on each method's crops of the held-out photos; for each method in `adaptive`, also of a recogniser trained on that method's crops of the training photos. `fit` is `train_recognizer` or one with its call."
     out = []
     for s in _progress(list(seeds), len(seeds), 'draws', progress):
         train, test, chosen = identity_draw(run['identity'], seed=s, n_identities=n_identities, per_identity=per_identity)
         y_train, y_test = identity_labels(run['identity'][train], chosen), identity_labels(run['identity'][test], chosen)
-        model, hist = train_recognizer(preset, run['methods']['original']['crop'][train], y_train, len(chosen), epochs, seed=s)
+        model, hist = fit(preset, run['methods']['original']['crop'][train], y_train, len(chosen), epochs, seed=s)
         acc = {name: recognizer_accuracy(model, m['crop'][test], y_test) for name, m in run['methods'].items()}
         if 'mask' in run['methods']:  # the same photos with no face at all: what the context alone gives away
             acc[CONTEXT_ONLY] = recognizer_accuracy(model, context_only(run['methods']['original']['crop'][test], run['methods']['mask']['crop'][test]), y_test)
+        for name in adaptive:  # an attacker who knows the method: it learns the people from photos the method has been through
+            model, _ = fit(preset, method_crops(run, name, train), y_train, len(chosen), epochs, seed=s)
+            acc[trained_on_it(name)] = recognizer_accuracy(model, method_crops(run, name, test), y_test)
         out.append(dict(seed=s, n_train=len(train), n_test=len(test), train_accuracy=hist['accuracy'][-1], **acc))
     return out
 
-def table3_rows(draws:list, methods=(*METHOD_ORDER, CONTEXT_ONLY)) -> list:
-    "Mean, spread and range over draws of the accuracy per method, with the report's numbers beside them."
+def table3_rows(draws:list, methods=None) -> list:
+    "Mean, spread and range over draws of the accuracy per method (default: the comparison's, then each with its own attacker), with the report's numbers beside them."
     paper = {'original': '60.00%', 'faceobf own': '36.67%'}  # the report's method: paper attributes, own landmarks
+    if methods is None:
+        names = (*METHOD_ORDER, CONTEXT_ONLY)
+        methods = [*names, *(trained_on_it(n) for n in ('original', *names))]
     rows = []
     for name in methods:
         acc = np.array([d[name] for d in draws if name in d])
