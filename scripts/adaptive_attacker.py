@@ -1,6 +1,7 @@
 """Table 3 against an attacker who knows the method: does faceobf hide the face as well as the mask does?
 
-    .venv/bin/python scripts/adaptive_attacker.py ../shared/data [--draws 4] [--report reports/evaluation]
+    .venv/bin/python scripts/adaptive_attacker.py ../shared/data [--draws 4] [--first-seed 0] [--tone-drawn]
+                     [--adaptive blur mask context faceobf] [--name adaptive_attacker] [--report reports/evaluation]
 
 Table 3 (07_evaluation) trains the report's recogniser on original photos and tests it on each method's
 output. A black ellipse is something that recogniser has never seen, so part of the mask's low score may be
@@ -8,8 +9,10 @@ surprise rather than missing identity. This script takes every identity of celeb
 more photos in the stage-1 cache (15 photos each), runs original, blur, mask and faceobf (the default:
 donor geometry, verified) over them, builds the context-only crops (the mask's ellipse inpainted), and for
 each of `--draws` identity draws (07's protocol: 20 people, 270 training and 30 held-out photos, seeds
-0..draws-1) trains the recogniser on the originals (Table 3) and once more on each method's own output of
-the training photos ("attacker trained on it"). Writes adaptive_attacker.md and .json into --report.
+first-seed..) trains the recogniser on the originals (Table 3) and once more on each `--adaptive` method's own
+output of the training photos ("attacker trained on it"). `--tone-drawn` adds faceobf with the network's own
+colours (`--tone drawn`) to tell what keeping the face's mean colour gives away. Writes NAME.md and .json
+into --report.
 celeba-wild-dev has too few photos per person for this protocol (it needs 15).
 """
 import argparse, sys, time
@@ -19,22 +22,41 @@ from pathlib import Path
 import numpy as np
 
 METHODS = ['original', 'blur', 'mask', 'faceobf donor+verify']
+DRAWN = 'faceobf donor+verify, tone drawn'
+SHORT = {'blur': 'blur', 'mask': 'mask', 'context': 'context only (face inpainted)', 'faceobf': 'faceobf donor+verify', 'drawn': DRAWN}
+
+
+def build_methods(tone_drawn:bool) -> dict:
+    "07's methods named in METHODS, and faceobf with tone drawn when asked (built in each worker process)."
+    from faceobf.evaluation import methods_for
+    from faceobf.generation import Obfuscator
+    methods = methods_for(None, METHODS)
+    if tone_drawn:
+        drawn = Obfuscator('generative', tone='drawn')
+        methods[DRAWN] = lambda photo, faces, identity=None: drawn(photo, faces, exclude_identity=identity)
+    return methods
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('data', help='folder holding celeba-6k (e.g. ../shared/data)')
     ap.add_argument('--cache', default='data/cache/celeba-6k', help="celeba-6k's stage-1 cache (faceobf prepare)")
-    ap.add_argument('--draws', type=int, default=4, help='identity draws (seeds 0..draws-1)')
+    ap.add_argument('--draws', type=int, default=4, help='identity draws')
+    ap.add_argument('--first-seed', type=int, default=0, help='draw k uses seed first-seed + k')
+    ap.add_argument('--adaptive', nargs='+', choices=list(SHORT), default=['blur', 'mask', 'context', 'faceobf'],
+                    help='settings that also get an attacker trained on their own output')
+    ap.add_argument('--tone-drawn', action='store_true', help="add faceobf with the network's colours (--tone drawn)")
+    ap.add_argument('--name', default='adaptive_attacker', help='file stem of the report')
     ap.add_argument('--recognizer', default='small', help="the recogniser's preset (07's `recognizer`)")
     ap.add_argument('--workers', type=int, default=2)
-    ap.add_argument('--report', default='reports/evaluation', help='folder for adaptive_attacker.md and .json')
+    ap.add_argument('--report', default='reports/evaluation', help='folder for NAME.md and .json')
     a = ap.parse_args()
     if not (Path(a.cache)/'manifest.json').is_file(): sys.exit(f"{a.cache}: no stage-1 cache; build it with `./run.sh faceobf prepare`")
     if not (Path(a.data)/'celeba-6k').is_dir(): sys.exit(f"{a.data}: no celeba-6k here; see data/README.md")
+    if 'drawn' in a.adaptive and not a.tone_drawn: sys.exit("--adaptive drawn needs --tone-drawn")
     from faceobf.core import markdown_table, environment, write_report
     from faceobf.dataset import load_celeba, Stage1Cache
-    from faceobf.evaluation import evaluate_photos, methods_for, table3_draws, table3_rows, trained_on_it, CONTEXT_ONLY
+    from faceobf.evaluation import evaluate_photos, table3_draws, table3_rows, trained_on_it, CONTEXT_ONLY
     from faceobf.training import get_preset
     ix = load_celeba(Path(a.data)/'celeba-6k', 'img_align_celeba')
     test = Stage1Cache(a.cache).split('test')
@@ -44,32 +66,34 @@ def main():
         mine = test['files'][test['identity'] == ident]
         if len(mine) >= 15: files += list(rng.permutation(mine)[:15]); ids += [ident] * 15
     t0 = time.perf_counter()
-    run = evaluate_photos([ix.image_dir/f for f in files], ids, partial(methods_for, None, METHODS), attack=False, workers=a.workers)
+    run = evaluate_photos([ix.image_dir/f for f in files], ids, partial(build_methods, a.tone_drawn), attack=False, workers=a.workers)
     t_photos = time.perf_counter() - t0
     print(f"{len(run['index'])} of {len(files)} photos kept ({len(set(ids))} people), {t_photos:.0f} s", flush=True)
     preset = get_preset('recognizer', a.recognizer)
     n_ids = min(20, int((np.unique(run['identity'], return_counts=True)[1] >= 15).sum()))
-    adaptive = ['blur', 'mask', CONTEXT_ONLY, 'faceobf donor+verify']
+    adaptive = [SHORT[k] for k in a.adaptive]
     t0 = time.perf_counter()
-    draws = table3_draws(run, preset, range(a.draws), n_identities=n_ids, adaptive=adaptive)
+    draws = table3_draws(run, preset, range(a.first_seed, a.first_seed + a.draws), n_identities=n_ids, adaptive=adaptive)
     t_draws = time.perf_counter() - t0
-    names = ['original', 'blur', 'mask', CONTEXT_ONLY, 'faceobf donor+verify']
+    names = ['original', 'blur', 'mask', CONTEXT_ONLY, 'faceobf donor+verify'] + [DRAWN] * a.tone_drawn
     rows = []
     for name in names:
         kind = {r['image setting']: r for r in table3_rows(draws, [name, trained_on_it(name)])}
         rows.append({'image setting': name, 'recogniser trained on originals (Table 3)': kind[name]['test accuracy (mean ± sd)'],
-                     'recogniser trained on this setting': kind.get(trained_on_it(name), {}).get('test accuracy (mean ± sd)', '(same)')})
+                     'recogniser trained on this setting': '(same)' if name == 'original' else
+                     kind.get(trained_on_it(name), {}).get('test accuracy (mean ± sd)', '-')})
     env = environment()
-    page = (f"# Table 3 against an attacker who knows the method\n\nWritten by `scripts/adaptive_attacker.py {a.data} --draws {a.draws}` on "
+    command = ' '.join(['scripts/adaptive_attacker.py', *sys.argv[1:]])
+    page = (f"# Table 3 against an attacker who knows the method\n\nWritten by `{command}` on "
             f"{time.strftime('%Y-%m-%d')}. Test accuracy of the report's recogniser (preset `{preset.name}`, {preset.epochs} epochs), mean ± sample sd "
-            f"over {a.draws} identity draws of {n_ids} people (chance {1 / n_ids:.0%}), each with {draws[0]['n_train']} training and "
+            f"over {a.draws} identity draws (seeds {a.first_seed}-{a.first_seed + a.draws - 1}) of {n_ids} people (chance {1 / n_ids:.0%}), each with {draws[0]['n_train']} training and "
             f"{draws[0]['n_test']} held-out photos from the {len(set(run['identity']))} people of `celeba-6k`'s test split with 15 photos or more. "
             "Left: trained on the original training photos (07's Table 3). Right: trained on the same photos as the setting left them, "
             "and tested on the held-out photos as the setting left them. faceobf: the shipped models, donor geometry, `paper` attributes, "
-            "verified (the default). `celeba-wild-dev` has too few photos per person for this protocol. "
+            "verified (the default); tone drawn: the same with the network's own colours. `celeba-wild-dev` has too few photos per person for this protocol. "
             f"Machine: {env['machine']}; Keras {env['keras']} on {env['backend']}; {t_photos:.0f} s of obfuscation, {t_draws:.0f} s of training.\n\n"
             f"{markdown_table(rows)}\n")
-    write_report(a.report, 'adaptive_attacker', page, dict(rows=rows, draws=draws, environment=env, photos=len(run['index']),
+    write_report(a.report, a.name, page, dict(rows=rows, draws=draws, environment=env, photos=len(run['index']),
                                                           people=len(set(run['identity'])), recognizer=preset.name, epochs=preset.epochs))
     print(page)
 
