@@ -232,7 +232,7 @@ def table3_draws(run:dict, preset, seeds, epochs:int=None, per_identity:int=15, 
         model, hist = fit(preset, run['methods']['original']['crop'][train], y_train, len(chosen), epochs, seed=s)
         acc = {name: recognizer_accuracy(model, m['crop'][test], y_test) for name, m in run['methods'].items()}
         if 'mask' in run['methods']:  # the same photos with no face at all: what the context alone gives away
-            acc[CONTEXT_ONLY] = recognizer_accuracy(model, context_only(run['methods']['original']['crop'][test], run['methods']['mask']['crop'][test]), y_test)
+            acc[CONTEXT_ONLY] = recognizer_accuracy(model, method_crops(run, CONTEXT_ONLY, test), y_test)
         for name in adaptive:  # an attacker who knows the method: it learns the people from photos the method has been through
             model, _ = fit(preset, method_crops(run, name, train), y_train, len(chosen), epochs, seed=s)
             acc[trained_on_it(name)] = recognizer_accuracy(model, method_crops(run, name, test), y_test)
@@ -244,7 +244,7 @@ def table3_rows(draws:list, methods=None) -> list:
     paper = {'original': '60.00%', 'faceobf own': '36.67%'}  # the report's method: paper attributes, own landmarks
     if methods is None:
         names = (*METHOD_ORDER, CONTEXT_ONLY)
-        methods = [*names, *(trained_on_it(n) for n in ('original', *names))]
+        methods = [*names, *(trained_on_it(n) for n in names[1:])]
     rows = []
     for name in methods:
         acc = np.array([d[name] for d in draws if name in d])

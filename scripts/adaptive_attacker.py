@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/adaptive_attacker.py ../shared/data [--draws 4] [--first-seed 0] [--tone-drawn]
                      [--adaptive blur mask context faceobf] [--name adaptive_attacker] [--report reports/evaluation]
+    .venv/bin/python scripts/adaptive_attacker.py --pool RUN.json RUN2.json ... [--name adaptive_attacker_pooled]
 
 Table 3 (07_evaluation) trains the report's recogniser on original photos and tests it on each method's
 output. A black ellipse is something that recogniser has never seen, so part of the mask's low score may be
@@ -12,7 +13,9 @@ each of `--draws` identity draws (07's protocol: 20 people, 270 training and 30 
 first-seed..) trains the recogniser on the originals (Table 3) and once more on each `--adaptive` method's own
 output of the training photos ("attacker trained on it"). `--tone-drawn` adds faceobf with the network's own
 colours (`--tone drawn`) to tell what keeping the face's mean colour gives away. Writes NAME.md and .json
-into --report.
+into --report. `--pool` reads the draws of earlier runs' .json files (no data needed) and writes, per setting
+found in every run, the mean over all their draws, and faceobf's paired difference from the mask per draw
+(the same held-out photos), for both attackers.
 celeba-wild-dev has too few photos per person for this protocol (it needs 15).
 """
 import argparse, sys, time
@@ -39,7 +42,8 @@ def build_methods(tone_drawn:bool) -> dict:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('data', help='folder holding celeba-6k (e.g. ../shared/data)')
+    ap.add_argument('data', nargs='?', help='folder holding celeba-6k (e.g. ../shared/data)')
+    ap.add_argument('--pool', nargs='+', metavar='JSON', help="pool the draws of these runs' .json files instead of running")
     ap.add_argument('--cache', default='data/cache/celeba-6k', help="celeba-6k's stage-1 cache (faceobf prepare)")
     ap.add_argument('--draws', type=int, default=4, help='identity draws')
     ap.add_argument('--first-seed', type=int, default=0, help='draw k uses seed first-seed + k')
@@ -51,6 +55,8 @@ def main():
     ap.add_argument('--workers', type=int, default=2)
     ap.add_argument('--report', default='reports/evaluation', help='folder for NAME.md and .json')
     a = ap.parse_args()
+    if a.pool: return pool(a)
+    if a.data is None: ap.error('give the data folder (e.g. ../shared/data), or --pool with earlier runs')
     if not (Path(a.cache)/'manifest.json').is_file(): sys.exit(f"{a.cache}: no stage-1 cache; build it with `./run.sh faceobf prepare`")
     if not (Path(a.data)/'celeba-6k').is_dir(): sys.exit(f"{a.data}: no celeba-6k here; see data/README.md")
     if 'drawn' in a.adaptive and not a.tone_drawn: sys.exit("--adaptive drawn needs --tone-drawn")
@@ -95,6 +101,38 @@ def main():
             f"{markdown_table(rows)}\n")
     write_report(a.report, a.name, page, dict(rows=rows, draws=draws, environment=env, photos=len(run['index']),
                                                           people=len(set(run['identity'])), recognizer=preset.name, epochs=preset.epochs))
+    print(page)
+
+
+def pool(a):
+    "Write the pooled page of the runs in `a.pool`."
+    import json
+    from faceobf.core import markdown_table, write_report
+    from faceobf.evaluation import trained_on_it
+    runs = []
+    for path in a.pool:
+        try: runs.append(json.loads(Path(path).read_text()))
+        except (OSError, ValueError) as e: sys.exit(f"{path}: not a report of this script ({e})")
+        if 'draws' not in runs[-1]: sys.exit(f"{path}: not a report of this script (no draws)")
+    draws = [d for r in runs for d in r['draws']]
+    seeds = [d['seed'] for d in draws]
+    if len(set(seeds)) < len(seeds): sys.exit(f"the runs share seeds {sorted(s for s in set(seeds) if seeds.count(s) > 1)}: they would count the same draw twice")
+    keys = [k for k in draws[0] if isinstance(draws[0][k], float) and k != 'train_accuracy' and all(k in d for d in draws)]
+    pct = lambda v: f"{100 * np.mean(v):.1f}% ± {100 * np.std(v, ddof=1):.1f}"
+    rows = [{'setting': k, 'draws': len(draws), 'accuracy (mean ± sd)': pct([d[k] for d in draws])} for k in keys]
+    gaps = []
+    for name, f, m in (('trained on originals (Table 3)', 'faceobf donor+verify', 'mask'),
+                       ('trained on the setting', trained_on_it('faceobf donor+verify'), trained_on_it('mask'))):
+        if f in keys and m in keys:
+            diff = 100 * np.array([d[f] - d[m] for d in draws])
+            gaps.append({'recogniser': name, 'draws': len(diff), 'faceobf minus mask, mean': f"{diff.mean():+.1f} points",
+                         'standard error': f"{diff.std(ddof=1) / np.sqrt(len(diff)):.1f}", 'per draw': ' '.join(f"{x:+.1f}" for x in diff)})
+    page = (f"# Table 3 against an attacker who knows the method: runs pooled\n\nWritten by `scripts/adaptive_attacker.py --pool "
+            f"{' '.join(a.pool)}` on {time.strftime('%Y-%m-%d')}: the {len(draws)} draws (seeds {', '.join(map(str, seeds))}) of "
+            f"{len(runs)} runs, each a 20-way test of 30 held-out photos. Settings: those in every run.\n\n{markdown_table(rows)}\n\n"
+            "faceobf's accuracy minus the mask's, per draw (the same held-out photos, and for the attacker trained on the setting, each "
+            f"trained on its own method's output):\n\n{markdown_table(gaps) if gaps else '(no run had both)'}\n")
+    write_report(a.report, a.name if a.name != 'adaptive_attacker' else 'adaptive_attacker_pooled', page, dict(rows=rows, gaps=gaps, runs=list(a.pool), seeds=seeds))
     print(page)
 
 
