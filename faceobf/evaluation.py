@@ -23,9 +23,9 @@ from .recognizer import Gallery, embed_face_near, face_embedding, identity_draw,
 __all__ = ['METHOD_ORDER', 'CONTEXT_ONLY', 'FACE_BOX', 'ssim_maps', 'ssim_map', 'masked_mean', 'region_ssim', 'face_detail',
            'face_lab', 'evaluation_methods', 'evaluate_photo', 'methods_for', 'evaluate_photos', 'build_gallery',
            'attacker_rows', 'context_only', 'method_crops', 'trained_on_it', 'table3_draws', 'table3_rows',
-           'attribute_control', 'identity_diversity', 'face_lightness', 'tone_slope', 'regenerate_crops',
-           'frechet_distance', 'judge_features', 'crop_diversity', 'generator_measures', 'grade_generators',
-           'generator_rows', 'example_grid', 'reid_vs_detection']
+           'attribute_control', 'median_distance_between', 'identity_diversity', 'face_lightness', 'tone_slope',
+           'regenerate_crops', 'frechet_distance', 'judge_features', 'crop_diversity', 'generator_measures',
+           'grade_generators', 'generator_rows', 'example_grid', 'reid_vs_detection']
 
 # %% ../nbs/07_evaluation.ipynb #e233be4c
 def ssim_maps(a, others, window:int=11, chunk:int=4) -> np.ndarray:
@@ -268,14 +268,19 @@ def attribute_control(fac, original_crops, obfuscated_crops, policy) -> list:
 # %% ../nbs/07_evaluation.ipynb #e4da6434
 FACE_BOX = (slice(50, 106), slice(16, 48))  # rows, columns of the face (eyes to chin) in a 128x64 aligned crop
 
+def median_distance_between(embeddings, identities) -> float:
+    "Median distance between the embeddings of different people (rows with a NaN, faces not found, left out); NaN without such a pair."
+    emb, ids = np.asarray(embeddings, float), np.asarray(identities)
+    ok = ~np.isnan(emb).any(1)
+    emb, ids = emb[ok], ids[ok]
+    between = ids[:, None] != ids[None]
+    if not between.any(): return float('nan')
+    return float(np.median(np.linalg.norm(emb[:, None] - emb[None], axis=-1)[between]))
+
 def identity_diversity(run:dict, name:str) -> float:
     "Median dlib distance between `name`'s outputs of different people over the same for the originals (faces found again only)."
-    def median_between(emb):
-        ok = ~np.isnan(emb).any(1)
-        e, ids = emb[ok], run['identity'][ok]
-        d = np.linalg.norm(e[:, None] - e[None], axis=-1)
-        return float(np.median(d[ids[:, None] != ids[None]])) if len(e) > 1 else float('nan')
-    return median_between(run['methods'][name]['embedding']) / median_between(run['methods']['original']['embedding'])
+    between = lambda method: median_distance_between(run['methods'][method]['embedding'], run['identity'])
+    return between(name) / between('original')
 
 def face_lightness(crops) -> np.ndarray:
     "Mean CIELAB L* (0-100) of the face box of aligned uint8 crops (128x64)."
@@ -329,9 +334,7 @@ def crop_diversity(crops, landmarks, identity) -> float:
     from faceobf.landmarks import Face
     emb = np.stack([face_embedding(c, Face((int(l[:, 0].min()), int(l[:, 1].min()), int(l[:, 0].max()), int(l[:, 1].max())), 1.0, l))
                     for c, l in zip(crops, landmarks)])
-    d = np.linalg.norm(emb[:, None] - emb[None], axis=-1)
-    identity = np.asarray(identity)
-    return float(np.median(d[identity[:, None] != identity[None]]))
+    return median_distance_between(emb, identity)
 
 def generator_measures(judge, arrays:dict, drawn:dict, policy='paper', diversity:bool=True, diversity_faces:int=120,
                        original_diversity:float=None) -> dict:

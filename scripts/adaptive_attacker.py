@@ -108,7 +108,7 @@ def pool(a):
     "Write the pooled page of the runs in `a.pool`."
     import json
     from faceobf.core import markdown_table, write_report
-    from faceobf.evaluation import trained_on_it
+    from faceobf.evaluation import table3_rows, trained_on_it
     runs = []
     for path in a.pool:
         try: runs.append(json.loads(Path(path).read_text()))
@@ -118,8 +118,8 @@ def pool(a):
     seeds = [d['seed'] for d in draws]
     if len(set(seeds)) < len(seeds): sys.exit(f"the runs share seeds {sorted(s for s in set(seeds) if seeds.count(s) > 1)}: they would count the same draw twice")
     keys = [k for k in draws[0] if isinstance(draws[0][k], float) and k != 'train_accuracy' and all(k in d for d in draws)]
-    pct = lambda v: f"{100 * np.mean(v):.1f}% ± {100 * np.std(v, ddof=1):.1f}"
-    rows = [{'setting': k, 'draws': len(draws), 'accuracy (mean ± sd)': pct([d[k] for d in draws])} for k in keys]
+    rows = [{'setting': r['image setting'], 'draws': r['draws'], 'accuracy (mean ± sd)': r['test accuracy (mean ± sd)']}
+            for r in table3_rows(draws, keys)]
     gaps = []
     for name, f, m in (('trained on originals (Table 3)', 'faceobf donor+verify', 'mask'),
                        ('trained on the setting', trained_on_it('faceobf donor+verify'), trained_on_it('mask'))):

@@ -28,22 +28,13 @@ def main():
     a = ap.parse_args()
     if not (Path(a.cache)/'manifest.json').is_file(): sys.exit(f"{a.cache}: no stage-1 cache; build it with `./run.sh faceobf prepare`")
     if not (Path(a.data)/'celeba-6k').is_dir(): sys.exit(f"{a.data}: no celeba-6k here; see data/README.md")
-    from faceobf.core import read_photo, markdown_table, environment, write_report
-    from faceobf.dataset import load_celeba, Stage1Cache
+    from faceobf.core import markdown_table, environment, write_report
+    from faceobf.evaluation import median_distance_between
     from faceobf.generation import Obfuscator, load_models
-    from faceobf.landmarks import detect_faces
     from faceobf.recognizer import embed_face_near
+    from exaggeration_diversity import seeded_photos  # this folder's: the same seeded photos
     models = load_models()
-    ix = load_celeba(Path(a.data)/'celeba-6k', 'img_align_celeba')
-    cache = Stage1Cache(a.cache)
-
-    def photos_of(split, n):
-        s = cache.split(split)
-        pick = np.random.default_rng(0).permutation(len(s['files']))[:n]
-        photos = [read_photo(ix.image_dir/f) for f in s['files'][pick]]
-        return photos, [detect_faces(p) for p in photos], s['identity'][pick]
-
-    photos, faces, ids = photos_of('test', a.photos)
+    photos, faces, ids = seeded_photos(a.data, a.cache, 'test', a.photos)
 
     def embed(outs, faces):
         return np.stack([e if (e := (embed_face_near(o, f[0].box) if f else None)) is not None else np.full(128, np.nan) for o, f in zip(outs, faces)])
@@ -52,11 +43,7 @@ def main():
         ob = Obfuscator('generative', models=models, verify=False, **options)
         return embed([ob(p, f, exclude_identity=i)[0] if f else p for p, f, i in zip(photos, faces, ids)], faces)
 
-    def median_between(e):
-        ok = ~np.isnan(e).any(1)
-        d = np.linalg.norm(e[ok][:, None] - e[ok][None], axis=-1)
-        return float(np.median(d[ids[ok][:, None] != ids[ok][None]]))
-
+    median_between = lambda e: median_distance_between(e, ids)
     base = median_between(embed(photos, faces))
     rows = []
     def row(lever, e, drawings):
@@ -66,7 +53,7 @@ def main():
     row('default (paper attributes, tone kept)', default, 1)
     row('28 attributes flipped (--policy all)', drawn(photos, faces, ids, attributes='all'), 1)
     row("network's colours (--tone drawn)", drawn(photos, faces, ids, tone='drawn'), 1)
-    tp, tf, ti = photos_of('train', 60)
+    tp, tf, ti = seeded_photos(a.data, a.cache, 'train', 60)
     typical = np.nanmean(drawn(tp, tf, ti), 0)
     candidates = np.stack([default, *(drawn(photos, faces, ids, seed=s) for s in range(1, a.candidates))], 1)  # (photos, k, 128)
     far = np.nan_to_num(np.linalg.norm(candidates - typical, axis=-1), nan=-1)

@@ -16,6 +16,18 @@ from pathlib import Path
 import numpy as np
 
 
+def seeded_photos(data, cache, split:str, n:int) -> tuple:
+    "`(photos, faces, identities)`: `n` photos of `split` of celeba-6k's stage-1 cache drawn with seed 0, read from `data`, with their faces."
+    from faceobf.core import read_photo
+    from faceobf.dataset import load_celeba, Stage1Cache
+    from faceobf.landmarks import detect_faces
+    ix = load_celeba(Path(data)/'celeba-6k', 'img_align_celeba')
+    s = Stage1Cache(cache).split(split)
+    pick = np.random.default_rng(0).permutation(len(s['files']))[:n]
+    photos = [read_photo(ix.image_dir/f) for f in s['files'][pick]]
+    return photos, [detect_faces(p) for p in photos], s['identity'][pick]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('data', help='folder holding celeba-6k (e.g. ../shared/data)')
@@ -27,24 +39,17 @@ def main():
     a = ap.parse_args()
     if not (Path(a.cache)/'manifest.json').is_file(): sys.exit(f"{a.cache}: no stage-1 cache; build it with `./run.sh faceobf prepare`")
     if not (Path(a.data)/'celeba-6k').is_dir(): sys.exit(f"{a.data}: no celeba-6k here; see data/README.md")
-    from faceobf.core import read_photo, markdown_table, environment, write_report
-    from faceobf.dataset import load_celeba, Stage1Cache
+    from faceobf.core import markdown_table, environment, write_report
+    from faceobf.evaluation import median_distance_between
     from faceobf.generation import Obfuscator, load_models
-    from faceobf.landmarks import detect_faces
     from faceobf.recognizer import embed_face_near
     models = load_models()
-    ix = load_celeba(Path(a.data)/'celeba-6k', 'img_align_celeba')
-    test = Stage1Cache(a.cache).split('test')
-    pick = np.random.default_rng(0).permutation(len(test['files']))[:a.photos]
-    files, ids = test['files'][pick], test['identity'][pick]
-    photos = [read_photo(ix.image_dir/f) for f in files]
-    faces = [detect_faces(p) for p in photos]
+    photos, faces, ids = seeded_photos(a.data, a.cache, 'test', a.photos)
 
     def spread(embeddings):
-        ok = np.array([e is not None for e in embeddings])
-        e, i = np.stack([x for x in embeddings if x is not None]), ids[ok]
-        d = np.linalg.norm(e[:, None] - e[None], axis=-1)
-        return float(np.median(d[i[:, None] != i[None]])), float(ok.mean())
+        found = np.array([e is not None for e in embeddings])
+        e = np.stack([x if x is not None else np.full(128, np.nan) for x in embeddings])
+        return median_distance_between(e, ids), float(found.mean())
 
     base, _ = spread([embed_face_near(p, f[0].box) if f else None for p, f in zip(photos, faces)])
     rows, strips = [], []
