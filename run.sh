@@ -178,7 +178,7 @@ PY
     "$f" train-recon data/cache/celeba-6k --out data/models/recon-small --preset small --overwrite --quiet
     # the judge: a second, independent attribute classifier that grades generated faces (07) and is in no training loss
     "$f" train-fac data/cache/celeba-6k data/cache/celeba-10k-89px --out data/models/judge --preset judge --overwrite --quiet
-    "$VENV/bin/python" -c 'from faceobf.generation import ship_model as s; s("data/models/fac-small/fac.keras", "faceobf/models/fac.keras"); s("data/models/recon-small/recon.keras", "faceobf/models/recon.keras"); s("data/models/judge/fac.keras", "faceobf/models/judge/fac.keras")'
+    "$VENV/bin/python" -c 'from faceobf.generate.shipped import ship_model as s; s("data/models/fac-small/fac.keras", "faceobf/models/fac.keras"); s("data/models/recon-small/recon.keras", "faceobf/models/recon.keras"); s("data/models/judge/fac.keras", "faceobf/models/judge/fac.keras")'
     echo "run.sh models: faceobf/models/edit (the adversarial generator, preset gan-gpu) trains on a GPU: see scripts/train_generator_gpu.sh" >&2
     "$VENV/bin/python" scripts/build_donor_bank.py data/cache/celeba-6k data/cache/celeba-10k-89px --out faceobf/models/donors.npz
     ls -la faceobf/models ;;

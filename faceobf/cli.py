@@ -351,7 +351,7 @@ def run_train_recon(args) -> dict:
         preset = replace(_preset('recon', args), input_size=tuple(size))
         if preset.recipe == 'adversarial':  # the editing recipe of 04a_generator, graded by the shipped attribute classifier
             from faceobf.generator import train_generator
-            from faceobf.generation import load_models
+            from faceobf.generate.shipped import load_models
             model = train_generator(preset, train, val, args.out, load_models().fac, epochs=args.epochs, overwrite=args.overwrite,
                                     progress=not args.quiet, data=data)
         else:
@@ -445,13 +445,15 @@ def _policy_names(args):
 def _obfuscator(args):
     "The `Obfuscator` and attribute policy that the options of `obfuscate` ask for."
     flip = _policy_names(args)
-    quiet_import('faceobf.generation')
-    from faceobf.generation import Obfuscator, get_policy, load_models
+    quiet_import('faceobf.generate.obfuscator')
+    from faceobf.generate.obfuscator import Obfuscator
+    from faceobf.generate.vocabulary import get_policy
+    from faceobf.generate.shipped import load_models
     if args.tries < 1: raise UserError(f"--tries must be 1 or more, got {args.tries}")
     try:
         policy = get_policy(flip if flip else args.policy, args.allow_protected)
         options = (dict(models=load_models(args.models), attributes=policy, geometry=args.geometry, verify=args.verify,
-                        tries=args.tries, margin=args.margin, seed=args.seed, tone=args.tone, search=args.search) if args.method == 'generative' else {})
+                        tries=args.tries, margin=args.margin, seed=args.seed, tone=args.tone, search=args.search) if args.method in ('generative', 'unet') else {})
         detector = replace(DEFAULT_DETECTOR, detector=args.detector)  # every detection; weak ones are masked
         return Obfuscator(args.method, detector=detector, mask_below=args.min_score, **options), policy
     except (KeyError, ValueError) as e: raise UserError(str(e).strip('"')) from None
@@ -555,11 +557,12 @@ def obfuscation_demo(out_dir=DEMO_OUT) -> list:
     "Obfuscate the sample photos with the shipped models; write the results, a before/after figure and the stage-1 figure."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    quiet_import('faceobf.generation')
-    from faceobf.generation import Obfuscator, load_models, comparison_figure
+    quiet_import('faceobf.generate.obfuscator')
+    from faceobf.generate.obfuscator import Obfuscator, comparison_figure
+    from faceobf.generate.shipped import load_models
     out = Path(out_dir)
     models = load_models()
-    obfuscators = {'faceobf': Obfuscator('generative', models=models), "faceobf, own geometry (the report's)": Obfuscator('generative', models=models, geometry='own', verify=False)}
+    obfuscators = {'faceobf': Obfuscator('unet', models=models), "faceobf, own geometry (the report's)": Obfuscator('unet', models=models, geometry='own', verify=False)}
     obfuscators.update({m: Obfuscator(m) for m in ('blur', 'pixelate', 'mask')})
     photos, rows = sample_photos(), []
     for name, photo in photos.items():

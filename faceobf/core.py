@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['TEMP_TAG', 'MAX_PIXELS', 'OUTPUT_FORMATS', 'ATTRIBUTE_NAMES', 'PROTECTED_ATTRIBUTES', 'temp_path_for', 'is_temp_file',
-           'atomic_write', 'remove_stale_temps', 'PhotoError', 'as_rgb_uint8', 'decode_photo', 'read_photo',
-           'save_photo', 'sample_photos', 'attribute_index', 'environment', 'ProcessPool', 'process_map',
-           'markdown_table', 'write_table', 'portable', 'write_report']
+__all__ = ['TEMP_TAG', 'MAX_PIXELS', 'OUTPUT_FORMATS', 'ATTRIBUTE_NAMES', 'PROTECTED_ATTRIBUTES', 'CROP_SIZE', 'temp_path_for',
+           'is_temp_file', 'atomic_write', 'remove_stale_temps', 'PhotoError', 'as_rgb_uint8', 'decode_photo',
+           'read_photo', 'save_photo', 'sample_photos', 'attribute_index', 'default_models_dir', 'environment',
+           'ProcessPool', 'process_map', 'markdown_table', 'write_table', 'portable', 'write_report']
 
 # %% ../nbs/00_core.ipynb #93b3f3e1
 TEMP_TAG = '.faceobf-tmp'
@@ -171,6 +171,14 @@ def attribute_index(name:str) -> int:
     if name.lower() not in lookup: raise KeyError(f"unknown attribute {name!r}; the 40 CelebA attributes are: {', '.join(ATTRIBUTE_NAMES)}")
     return lookup[name.lower()]
 
+# %% ../nbs/00_core.ipynb #3e8d51b7
+CROP_SIZE = (128, 64)  # (height, width) of the report's aligned face crop
+
+def default_models_dir() -> Path:
+    "The folder of the models and banks shipped inside the package (`faceobf/models/`)."
+    import faceobf
+    return Path(faceobf.__file__).parent/'models'
+
 # %% ../nbs/00_core.ipynb #7a0229c5
 def _installed(name:str):
     from importlib.metadata import version, PackageNotFoundError
@@ -251,7 +259,6 @@ def process_map(make, jobs, workers:int=1, chunksize:int=1):
         yield from (fn(*job) for job in jobs)
         return
     with ProcessPool(make, min(workers, len(jobs))) as pool: yield from pool.map(jobs, chunksize)
-
 
 # %% ../nbs/00_core.ipynb #5c62e9cf
 def markdown_table(rows:list) -> str:
