@@ -84,7 +84,9 @@ class Obfuscator:
         tried = self._draws(photo, face, aligned, used, exclude_identity)
         d, r = max(tried, key=lambda x: -1 if x[0] is None else x[0])
         if r.key is not None: used.add(r.key)
-        if d is None: return r
+        if d is None:
+            if getattr(self.method, 'verifiable', False): r.details['unverified'] = True  # asked not to check: the report says so
+            return r
         r.details.update(distance=round(float(d), 4), tries=len(tried), verified=bool(d >= MATCH_THRESHOLD))
         if d >= MATCH_THRESHOLD: return r
         fill = Fill()(photo, face)  # over the old face and the shape tried

@@ -8,6 +8,7 @@ Docs: https://faceobf.github.io/faceobf/shipped.html.md"""
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,10 @@ def load_models(folder=None) -> FaceModels:
     if missing:
         raise ModelFileError(f"model file(s) missing: {', '.join(missing)}. Retrain them with "
                              "`./run.sh models PATH/TO/CELEBA`, or reinstall faceobf (the package ships them)")
+    for p in paths:
+        if not zipfile.is_zipfile(p):
+            raise ModelFileError(f"{p}: damaged, or not a Keras model file (a .keras file is a zip archive); reinstall faceobf, "
+                                 "or retrain it with `./run.sh models PATH/TO/CELEBA`")
     import faceobf.attributes, faceobf.reconnet  # noqa: F401 -- they register the custom layers and losses the files name
     (fac, fac_card), (recon, recon_card) = [load_model_with_card(p) for p in paths]
     return FaceModels(fac, recon, dict(fac=fac_card, recon=recon_card))
