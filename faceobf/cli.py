@@ -12,7 +12,6 @@ import os
 import sys
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 
 from . import __version__
 from .core import read_photo, PhotoError

@@ -1,7 +1,6 @@
 """Issue 24's reproductions, each now a correct result or a one-line refusal: no user file overwritten, no face a person
 sees left without a word, `verify` without blind spots, no traceback after the work is done."""
 import json
-import os
 import subprocess
 import sys
 
