@@ -26,7 +26,8 @@ from .core import atomic_write, remove_stale_temps, ProcessPool
 # %% auto #0
 __all__ = ['HASH_CHUNK', 'STATUSES', 'PENDING', 'DONE', 'SKIPPED', 'FAILED', 'RETRY', 'RAY_OBJECT_STORE', 'obfuscate_job',
            'is_url', 'sha256_of', 'list_inputs', 'log_path', 'plan_manifest', 'iter_manifest', 'read_log', 'RunLog',
-           'PhotoRunner', 'ray_init_options', 'local_engine', 'ray_engine', 'run_manifest', 'format_summary']
+           'PhotoRunner', 'ray_init_options', 'local_engine', 'ray_engine', 'run_manifest', 'format_summary',
+           'manifest_results']
 
 # %% ../nbs/10_cluster.ipynb #9b655ef3
 def _per_file():
@@ -404,3 +405,15 @@ def format_summary(s:dict) -> str:
     return (f"{s['manifest']}: {s['photos']} photo(s): {s['done']} done, {s['skipped']} skipped, {s['failed']} failed, {s['pending']} pending; "
             f"this run: {r['done']} done, {r['skipped']} skipped, {r['failed']} failed, {r['retried']} retried, "
             f"on {s['engine']} with {s['workers']} worker(s) in {s['seconds']:.1f} s (start-up {s['startup_seconds']:.1f} s{rate})")
+
+def manifest_results(path) -> list:
+    "The report row of every photo of manifest `path`, in its order, from the log (the last record of each; `pending` for photos without one), with the output's sha256."
+    last = {}
+    log = log_path(path)
+    if log.exists():
+        with open(log, 'rb') as f:
+            for line in f:
+                if line.endswith(b'\n') and _RECORD.match(line):
+                    rec = json.loads(line)
+                    last[rec['id']] = dict(rec['row'], status=rec['status'], **({'output_sha256': rec['output_sha256']} if rec.get('output_sha256') else {}))
+    return [last.get(r['id'], dict(input=r['input'], output=r['output'], status='pending')) for r in iter_manifest(path)]
