@@ -26,8 +26,8 @@ from .core import atomic_write, remove_stale_temps, ProcessPool
 # %% auto #0
 __all__ = ['HASH_CHUNK', 'STATUSES', 'PENDING', 'DONE', 'SKIPPED', 'FAILED', 'RETRY', 'RAY_OBJECT_STORE', 'obfuscate_job',
            'is_url', 'sha256_of', 'list_inputs', 'log_path', 'plan_manifest', 'iter_manifest', 'read_log', 'RunLog',
-           'PhotoRunner', 'ray_init_options', 'local_engine', 'ray_engine', 'run_manifest', 'format_summary',
-           'manifest_results']
+           'PhotoRunner', 'ray_init_options', 'start_ray', 'local_engine', 'ray_engine', 'run_manifest',
+           'format_summary', 'manifest_results']
 
 # %% ../nbs/10_cluster.ipynb #9b655ef3
 def _per_file():
@@ -255,7 +255,11 @@ class PhotoRunner:
         except Exception as e: record = _failed(job, str(e) if isinstance(e, ValueError) else f"{src}: {type(e).__name__}: {e}")
         return dict(record, seconds=round(time.perf_counter() - start, 4), worker=self.worker)
 
-# %% ../nbs/10_cluster.ipynb #513475ec
+# %% ../nbs/10_cluster.ipynb #e0fdb35b
+def _first_line(e) -> str:
+    lines = [l for l in str(e).splitlines() if l.strip()]
+    return lines[-1].strip() if lines else type(e).__name__
+
 RAY_OBJECT_STORE = 100 * 2**20  # file names and report rows only: the photos never travel through Ray
 
 def ray_init_options(workers:int=None, address:str=None, **more) -> dict:
@@ -264,6 +268,15 @@ def ray_init_options(workers:int=None, address:str=None, **more) -> dict:
     if address is not None: return dict(address=address, **quiet, **more)
     return dict(num_cpus=workers, object_store_memory=RAY_OBJECT_STORE, include_dashboard=False, **quiet, **more)
 
+def start_ray(workers:int=None, address:str=None, tries:int=2, **more):
+    "`ray.init` with `ray_init_options`; a local Ray that times out while starting (a machine too busy) is tried again, `tries` in all."
+    import ray
+    for k in range(tries if address is None else 1):
+        try: return ray.init(**ray_init_options(workers, address, **more))
+        except Exception as e:  # Ray says "The current node timed out during startup" with a plain Exception
+            ray.shutdown()
+            if k == (tries if address is None else 1) - 1: raise RuntimeError(f"Ray did not start: {_first_line(e)}") from None
+
 class _RayWorker:
     "A Ray actor's body: the job built once, then batches of manifest rows."
     def __init__(self, make): self.runner = PhotoRunner(make)
@@ -271,10 +284,6 @@ class _RayWorker:
     def run(self, batch:list) -> list: return [self.runner(job) for job in batch]
 
 def _runner(make): return PhotoRunner(make)
-
-def _first_line(e) -> str:
-    lines = [l for l in str(e).splitlines() if l.strip()]
-    return lines[-1].strip() if lines else type(e).__name__
 
 @contextmanager
 def local_engine(make, workers:int=1, batch_size:int=4):
@@ -302,7 +311,7 @@ def _ray_execute(ray, actors:list, batch_size:int, rows):
         actor, batch = inflight.pop(ref)
         try: records = ray.get(ref)
         except ray.exceptions.RayActorError as e:  # Ray's restarts are spent: this actor is gone for good
-            actors.remove(actor)
+            if actor in actors: actors.remove(actor)
             yield from (_failed(job, f"{job['input']}: its Ray worker died ({_first_line(e)})") for job in batch)
             continue
         yield from records
@@ -314,7 +323,7 @@ def ray_engine(make, workers:int=None, batch_size:int=4, address:str=None, resta
     "The `execute(rows) -> records` of the Ray engine: `workers` actors (default: one per CPU of the cluster) that each build the job once."
     import ray
     started = not ray.is_initialized()
-    if started: ray.init(**ray_init_options(workers or None, address, **(ray_init or {})))
+    if started: start_ray(workers or None, address, **(ray_init or {}))
     actors = []
     try:
         n = workers or max(int(ray.cluster_resources().get('CPU', 1)), 1)

@@ -101,7 +101,7 @@ def main():
     if len(files) < a.photos: sys.exit(f"{photos_dir}: {len(files)} photos, fewer than --photos {a.photos}")
     import ray
     from faceobf.cli import build_parser
-    from faceobf.cluster import plan_manifest, run_manifest, manifest_results, obfuscate_job, ray_init_options, log_path
+    from faceobf.cluster import plan_manifest, run_manifest, manifest_results, obfuscate_job, start_ray, log_path
     from faceobf.core import environment, write_report
     env, load = environment(), {}
     work = Path(tempfile.mkdtemp(prefix='faceobf-cluster-bench-'))
@@ -116,7 +116,7 @@ def main():
             load[engine] = os.getloadavg()[0]
             ray_start = 0.0
             if engine == 'ray':
-                t = time.perf_counter(); ray.init(**ray_init_options(a.workers)); ray_start = time.perf_counter() - t
+                t = time.perf_counter(); start_ray(a.workers); ray_start = time.perf_counter() - t
             s = run_manifest(manifest, partial(obfuscate_job, args), engine=engine, workers=a.workers, progress=False)
             if engine == 'ray': ray.shutdown()
             assert s['done'] + s['skipped'] + s['failed'] == a.photos and s['pending'] == 0, s

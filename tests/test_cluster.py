@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN, REPO, run
-from faceobf.cluster import (obfuscate_job, plan_manifest, run_manifest, manifest_results, log_path, ray_init_options, sha256_of,
+from faceobf.cluster import (obfuscate_job, plan_manifest, run_manifest, manifest_results, log_path, start_ray, sha256_of,
                              iter_manifest)
 from faceobf.core import atomic_write, sample_photos, save_photo, is_temp_file
 
@@ -36,7 +36,7 @@ def ray_session():
     "One local Ray of two CPUs for every test here (its start takes seconds); this module's jobs travel to it by value."
     import ray
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    ray.init(**ray_init_options(2))
+    start_ray(2)
     yield ray
     ray.shutdown()
 
@@ -46,6 +46,11 @@ def _words(folder, n):
     folder.mkdir(parents=True)
     for k in range(n): (folder/f'p{k:02d}.jpg').write_text(f'photo {k} ' * 20)
     return folder
+
+
+def _records_so_far(manifest) -> int:
+    log = log_path(manifest)
+    return log.read_text().count('\n{"id"') if log.exists() else 0
 
 
 def _final_records(manifest):
@@ -94,8 +99,7 @@ def test_a_killed_ray_worker_costs_only_its_batches(ray_session, tmp_path):
     killed = []
 
     def kill_one_actor():
-        log = log_path(manifest)
-        while not (log.exists() and log.read_text().count('"status": "done"') >= 3): time.sleep(0.05)
+        while _records_so_far(manifest) < 3: time.sleep(0.05)
         alive = [a for a in actors(actor_state_name='ALIVE').values() if a['ActorClassName'].endswith('_RayWorker')]
         killed.append(alive[0]['Pid'])
         os.kill(alive[0]['Pid'], signal.SIGKILL)
@@ -132,9 +136,8 @@ def test_a_killed_driver_resumes_with_only_the_rest(tmp_path):
     plan_manifest([tmp_path/'in'], tmp_path/'out', manifest)
     code = DRIVER.format(tests=str(REPO/'tests'), manifest=str(manifest), counter=str(counter))
     driver = subprocess.Popen([sys.executable, '-c', code], cwd=tmp_path)
-    log = log_path(manifest)
     deadline = time.time() + 60
-    while not (log.exists() and log.read_text().count('"status": "done"') >= 4) and time.time() < deadline: time.sleep(0.02)
+    while _records_so_far(manifest) < 4 and time.time() < deadline: time.sleep(0.02)
     os.kill(driver.pid, signal.SIGKILL)
     driver.wait()
     recorded = len(_final_records(manifest))
