@@ -92,6 +92,7 @@ def main():
     ap.add_argument('--workers', type=int, default=2, help='workers of each engine (one per core)')
     ap.add_argument('--split-photos', type=int, default=20, help='photos timed part by part in one process')
     ap.add_argument('--manifest-rows', type=int, default=1_000_000, help='rows of the synthetic manifest and log')
+    ap.add_argument('--ray-tries', type=int, default=3, help='tries to start the local Ray (its start times out on a busy machine)')
     ap.add_argument('--price', type=float, default=0.05, help='assumed price of one CPU core for an hour, in dollars, for plan.md')
     ap.add_argument('--report', default='reports/cluster', help='folder for benchmark.md, benchmark.json and plan.md')
     a = ap.parse_args()
@@ -116,7 +117,7 @@ def main():
             load[engine] = os.getloadavg()[0]
             ray_start = 0.0
             if engine == 'ray':
-                t = time.perf_counter(); start_ray(a.workers); ray_start = time.perf_counter() - t
+                t = time.perf_counter(); start_ray(a.workers, tries=a.ray_tries); ray_start = time.perf_counter() - t
             s = run_manifest(manifest, partial(obfuscate_job, args), engine=engine, workers=a.workers, progress=False)
             if engine == 'ray': ray.shutdown()
             assert s['done'] + s['skipped'] + s['failed'] == a.photos and s['pending'] == 0, s
