@@ -271,8 +271,12 @@ def ray_init_options(workers:int=None, address:str=None, **more) -> dict:
 def start_ray(workers:int=None, address:str=None, tries:int=2, **more):
     "`ray.init` with `ray_init_options`; a local Ray that times out while starting (a machine too busy) is tried again, `tries` in all."
     import ray
+    import warnings
     for k in range(tries if address is None else 1):
-        try: return ray.init(**ray_init_options(workers, address, **more))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore', FutureWarning)  # Ray's tips about its future defaults
+                return ray.init(**ray_init_options(workers, address, **more))
         except Exception as e:  # Ray says "The current node timed out during startup" with a plain Exception
             ray.shutdown()
             if k == (tries if address is None else 1) - 1: raise RuntimeError(f"Ray did not start: {_first_line(e)}") from None
