@@ -219,7 +219,7 @@ def _failed(job:dict, why:str) -> dict:
     return dict(id=job['id'], status='failed', row=dict(input=job['input'], output=job['output'], status='failed', error=why), job=job)
 
 class PhotoRunner:
-    "One worker's job: builds `make()` once; called with a manifest row, returns its record (id, status, output_sha256, row, seconds, worker)."
+    "One worker's job: builds `make()` once; called with a manifest row, returns its record (id, status, output_sha256, row, seconds, cpu_seconds, worker)."
     def __init__(self, make):
         self.fn, self.worker = make(), f'{socket.gethostname()}:{os.getpid()}'
 
@@ -241,7 +241,7 @@ class PhotoRunner:
         return local, tmp
 
     def __call__(self, job:dict) -> dict:
-        start, src, dst = time.perf_counter(), job['input'], job['output']
+        start, cpu, src, dst = time.perf_counter(), time.process_time(), job['input'], job['output']
         try:
             local, tmp = self._stage(src, job['sha256'])
             try: row = dict(self.fn(Path(local), Path(dst)))
@@ -253,7 +253,7 @@ class PhotoRunner:
         except FileNotFoundError: record = _failed(job, f"{src}: no such file (it was there when the manifest was planned)")
         except OSError as e: record = _failed(job, f"{src} -> {dst}: {e.strerror or e}")
         except Exception as e: record = _failed(job, str(e) if isinstance(e, ValueError) else f"{src}: {type(e).__name__}: {e}")
-        return dict(record, seconds=round(time.perf_counter() - start, 4), worker=self.worker)
+        return dict(record, seconds=round(time.perf_counter() - start, 4), cpu_seconds=round(time.process_time() - cpu, 4), worker=self.worker)
 
 # %% ../nbs/10_cluster.ipynb #e0fdb35b
 def _first_line(e) -> str:

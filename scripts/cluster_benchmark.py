@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def timed_split(obf, files, out_dir):
-    "Seconds per photo in each part of the job, run in this process on `files` (after one warm-up photo)."
+    "CPU seconds per photo in each part of the job, run in this process on `files` (after one warm-up photo)."
     import faceobf.generation as gen
     from faceobf.core import decode_photo, save_photo
     parts = dict.fromkeys(['decode', 'detection', 'alignment', 'generation', 'verification', 'paste and the rest', 'encode'], 0.0)
@@ -32,9 +32,9 @@ def timed_split(obf, files, out_dir):
     def clocked(fn, part):
         def wrapper(*a, **k):
             if part in inside: return fn(*a, **k)
-            inside.add(part); t = time.perf_counter()
+            inside.add(part); t = time.process_time()
             try: return fn(*a, **k)
-            finally: parts[part] += time.perf_counter() - t; inside.discard(part)
+            finally: parts[part] += time.process_time() - t; inside.discard(part)
         return wrapper
 
     class Method:  # the method, timed; its verification inside is timed apart and taken out of its time below
@@ -49,15 +49,26 @@ def timed_split(obf, files, out_dir):
     for k in parts: parts[k] = 0.0
     total = 0.0
     for f in files[1:]:
-        t = time.perf_counter()
+        t = time.process_time()
         pixels = clocked(decode_photo, 'decode')(f)[0]
         new, _ = obf(pixels)
         clocked(save_photo, 'encode')(new, out_dir/f'{f.stem}.jpg')
-        total += time.perf_counter() - t
+        total += time.process_time() - t
     parts['generation'] -= parts['verification']  # the verification runs inside the method's call
     parts['paste and the rest'] = total - sum(v for k, v in parts.items() if k != 'paste and the rest')
     n = len(files) - 1
     return {k: v / n for k, v in parts.items()}, total / n
+
+
+def per_photo_seconds(manifest) -> dict:
+    "Mean wall-clock and CPU seconds of a photo on a worker, from the log's records, each worker's first photo (its warm-up) left out."
+    from faceobf.cluster import log_path
+    recs = [json.loads(l) for l in log_path(manifest).read_text().splitlines() if l.startswith('{"id"')]
+    seen, kept = set(), []
+    for r in recs:
+        if r['worker'] in seen and r['status'] == 'done': kept.append(r)
+        seen.add(r['worker'])
+    return dict(wall=sum(r['seconds'] for r in kept) / len(kept), cpu=sum(r['cpu_seconds'] for r in kept) / len(kept), photos=len(kept))
 
 
 def manifest_costs(template_row, template_record, rows, folder):
@@ -124,7 +135,8 @@ def main():
             work_s = s['seconds'] - s['startup_seconds']
             runs[engine] = dict(engine=engine, workers=a.workers, photos=a.photos, done=s['done'], failed=s['failed'], plan_s=plan_s,
                                 plan_bytes=plan['bytes'], ray_start_s=ray_start, startup_s=s['startup_seconds'], photos_s=work_s,
-                                photos_per_s=s['photos_per_second'], wall_s=ray_start + s['seconds'], load_before=load[engine])
+                                photos_per_s=s['photos_per_second'], wall_s=ray_start + s['seconds'], load_before=load[engine],
+                                per_photo=per_photo_seconds(manifest))
             results[engine] = manifest_results(manifest)
             if engine == 'ray': record = next(l for l in log_path(manifest).read_text().splitlines() if '"status": "done"' in l)
         same_bytes = sum(l['output_sha256'] == r['output_sha256'] for l, r in zip(results['local'], results['ray']) if l['status'] == 'done')
@@ -157,14 +169,15 @@ def benchmark_page(d):
     r = d['runs']
     rows = [{'engine': k, 'workers': v['workers'], 'photos': v['photos'], 'Ray start (s)': f"{v['ray_start_s']:.1f}" if k == 'ray' else '-',
              'workers ready (s)': f"{v['startup_s']:.1f}", 'photos (s)': f"{v['photos_s']:.1f}", 'photos/s after start-up': f"{v['photos_per_s']:.2f}",
-             'wall, all in (s)': f"{v['wall_s']:.1f}", 'load average before': f"{v['load_before']:.1f}"} for k, v in r.items()]
+             'wall, all in (s)': f"{v['wall_s']:.1f}", 'a photo on a worker: wall / CPU (s)': f"{v['per_photo']['wall']:.2f} / {v['per_photo']['cpu']:.2f}",
+             'load average before': f"{v['load_before']:.1f}"} for k, v in r.items()]
     split, total = d['split_seconds_per_photo'], sum(d['split_seconds_per_photo'].values())
-    srows = [{'part': k, 'ms per photo': f"{v * 1000:.0f}", 'share': f"{v / total:.0%}"} for k, v in split.items()]
+    srows = [{'part': k, 'CPU ms per photo': f"{v * 1000:.0f}", 'share': f"{v / total:.0%}"} for k, v in split.items()]
     m = d['manifest']
     mrows = [{'what': 'manifest (JSON lines)', 'bytes per photo': f"{m['manifest_bytes'] / m['rows']:.0f}",
-              'per million photos': f"{m['manifest_bytes'] / m['rows'] * 1e6 / 2**20:.0f} MiB, written in {m['write_manifest_s'] / m['rows'] * 1e6:.1f} s"},
+              'per million photos': f"{m['manifest_bytes'] / m['rows'] * 1e6 / 1e6:.0f} MB, written in {m['write_manifest_s'] / m['rows'] * 1e6:.1f} s"},
              {'what': 'log (one record per photo, with its faces)', 'bytes per photo': f"{m['log_bytes'] / m['rows']:.0f}",
-              'per million photos': f"{m['log_bytes'] / m['rows'] * 1e6 / 2**20:.0f} MiB, written in {m['write_log_s'] / m['rows'] * 1e6:.1f} s "
+              'per million photos': f"{m['log_bytes'] / m['rows'] * 1e6 / 1e6:.0f} MB, written in {m['write_log_s'] / m['rows'] * 1e6:.1f} s "
                                     f"({m['log_write_us_per_photo']:.0f} us per photo, by the driver)"},
              {'what': 'resume scan (count, hash the manifest, read the log, one pass over the manifest)', 'bytes per photo': '-',
               'per million photos': f"{m['resume_scan_s'] / m['rows'] * 1e6:.1f} s"},
@@ -173,25 +186,31 @@ def benchmark_page(d):
     env = d['environment']
     return f"""# Cluster runs: the local pool and Ray on the same photos
 
-Written by `{d['command']}` on {d['date']}. Data: `{d['data']}` ({r['local']['plan_bytes'] / d['runs']['local']['photos'] / 1024:.0f} KiB a photo
-on average). Machine: {env['machine']}, shared with other jobs (the load average before each run is in the table); Python {env['python']},
-Keras {env['keras']} on {env['backend']}, Ray {d['ray']}. Job: the `obfuscate` command's default (generative, donor geometry, verified by
-dlib, seed 0), built once per worker; each engine had {r['local']['workers']} workers.
+Written by `{d['command']}` on {d['date']}. Data: `{d['data']}` ({r['local']['plan_bytes'] / r['local']['photos'] / 1024:.0f} KiB a photo
+on average). Machine: {env['machine']}, **shared with other jobs**: the load average before each run is in the table (a load of 12 on 2
+cores leaves each process about a sixth of a core), so the wall-clock rates below are far under what the machine does alone; the CPU
+seconds of a photo do not depend on that. Python {env['python']}, Keras {env['keras']} on {env['backend']}, Ray {d['ray']}. Job: the
+`obfuscate` command's default (generative, donor geometry, verified by dlib, seed 0), built once per worker; each engine had
+{r['local']['workers']} workers. "A photo on a worker" is the mean over the photos of each worker after its first (which builds the
+network's graph), from the run's log.
 
 {markdown_table(rows)}
 
-**Ray's overhead:** after start-up Ray ran the photos at {d['ray_over_local_rate']:.2f} times the local pool's rate; all in (start-up
-included, which for Ray means starting Ray itself) the local run took {d['local_over_ray_wall']:.2f} of Ray's time. The start-up is paid
-once per run, the rate on every photo.
+**Ray's overhead:** after start-up Ray ran the photos at {d['ray_over_local_rate']:.2f} times the local pool's rate, in one run on the same
+photos; all in (start-up included, which for Ray means starting Ray itself) the local run took {d['local_over_ray_wall']:.2f} of Ray's time.
+The start-up is paid once per run, the rate on every photo. Ray runs each actor with one thread for the numerical libraries
+(`OMP_NUM_THREADS=1`, its default for a one-CPU actor); the local pool's processes keep their libraries' default thread pools, which on a
+machine already short of cores compete with each other; that difference, not Ray itself, is the likely reason for a ratio above 1.
 
 **The same results:** {d['identical_outputs']} of {r['local']['photos']} outputs byte-identical between the two engines, {d['same_face_reports']}
 of {r['local']['photos']} per-face reports equal ({d['faces']} faces, {d['retried']} retried with another donor, {d['masked']} masked).
 
 ## Where a photo's time goes
 
-One process, the same job, {d['split_photos']} photos after a warm-up photo: {d['one_process_seconds_per_photo'] * 1000:.0f} ms a photo in all.
-Detection is dlib's HOG detector on the whole photo; alignment the 128x64 crop; generation the attribute classifier, the donor
-shape and the U-Net for each try; verification dlib's face-recognition embedding of the original face and of each try.
+One process, the same job, {d['split_photos']} photos after a warm-up photo, in CPU time of the process:
+{d['one_process_seconds_per_photo'] * 1000:.0f} ms a photo in all. Detection is dlib's HOG detector on the whole photo; alignment the
+128x64 crop; generation the attribute classifier, the donor shape and the U-Net for each try; verification dlib's face-recognition
+embedding of the original face and of each try.
 
 {markdown_table(srows)}
 
@@ -205,77 +224,83 @@ its faces); per million photos:
 
 
 def plan_page(d, price):
+    from faceobf.core import markdown_table
     r, m = d['runs'], d['manifest']
-    rate = r['ray']['photos_per_s'] / r['ray']['workers']  # photos a second per worker (one core) on Ray, after start-up
     n = 10_000_000
-    core_hours = n / rate / 3600
-    split, total = d['split_seconds_per_photo'], sum(d['split_seconds_per_photo'].values())
+    c = r['ray']['per_photo']['cpu']  # CPU seconds of a photo on a Ray worker
+    rate = 1 / c  # photos a second of a worker with a core to itself
+    wall_rate = r['ray']['photos_per_s'] / r['ray']['workers']
+    core_hours = n * c / 3600
     rows = []
     for hours in (24, 72, 168):
         w = -(-n // int(rate * 3600 * hours))
-        rows.append({'finish in': f'{hours} h', 'workers (cores), N / (r x 3600 x T)': f'{w:,}', 'machines of 32 cores': f'{-(-w // 32):,}',
+        rows.append({'finish in (T)': f'{hours} h', 'workers (cores) = N / (r x 3600 x T)': f'{w:,}', 'machines of 32 cores': f'{-(-w // 32):,}',
                      'core-hours': f'{core_hours:,.0f}', f'cost at ${price}/core-hour': f'${core_hours * price:,.0f}'})
-    from faceobf.core import markdown_table
+    split, total = d['split_seconds_per_photo'], sum(d['split_seconds_per_photo'].values())
     big = [k for k, v in sorted(split.items(), key=lambda kv: -kv[1])]
-    gb = lambda b: b * n / 1e9
+    per_photo_bytes = r['local']['plan_bytes'] / r['local']['photos']
     hash_rate = r['local']['plan_bytes'] / r['local']['plan_s'] / 1e6
     return f"""# Ten million photos on a cluster, on paper
 
-From the numbers of [benchmark.md](benchmark.md) (`{d['command']}`, {d['date']}); every figure below is a formula over them, so
-a faster machine or another job changes the inputs, not the method. Assumptions are marked as such.
+From the numbers of [benchmark.md](benchmark.md) (`{d['command']}`, {d['date']}). Every figure below is a formula over them, written
+out, so that a measure on other photos or another machine changes the inputs, not the method. Assumptions are marked as such.
 
 ## Workers and hours
 
-Measured: on Ray, after start-up, **r = {r['ray']['photos_per_s']:.2f} / {r['ray']['workers']} = {rate:.2f} photos a second per worker**
-(one worker = one CPU core with its own models; the photos average {r['local']['plan_bytes'] / r['local']['photos'] / 1024:.0f} KiB, long side
-640 px at most). Photos of a camera (12 MP) take longer: detection scales with the pixels unless the photo is scaled down first, so
-measure `r` on a sample of the real collection before sizing a cluster: the formula stays.
+The cost of a photo is its CPU time on a worker: **c = {c:.2f} CPU seconds** (the mean over the Ray workers' photos after their first;
+the local pool's processes took {r['local']['per_photo']['cpu']:.2f}). A worker with a core to itself therefore does
+**r = 1 / c = {rate:.2f} photos a second**. (The wall-clock rate measured here, {r['ray']['photos_per_s']:.2f} photos a second on
+{r['ray']['workers']} workers = {wall_rate:.2f} per worker, is lower because the machine was shared: load average
+{r['ray']['load_before']:.0f} on 2 cores.) These are photos of {per_photo_bytes / 1024:.0f} KiB, 640 pixels on the long side at most,
+with about one face each; photos of a camera (12 MP) cost more, since detection grows with the pixels unless the photo is scaled down
+first, and each further face costs its generation and verification again: measure `c` on a sample of the real collection (this
+script, on a folder of it) before sizing a cluster. The formulas stay.
 
-- core-hours = N / (r x 3600) = 10,000,000 / ({rate:.2f} x 3600) = **{core_hours:,.0f}**
+- core-hours = N x c / 3600 = 10,000,000 x {c:.2f} / 3600 = **{core_hours:,.0f}**
 - workers for T hours = N / (r x 3600 x T)
-- cost per photo = price per core-hour / (r x 3600) = ${price} / ({rate:.2f} x 3600) = **${price / (rate * 3600):.6f}**
-  (**${price / (rate * 3600) * 1e6:,.0f} per million photos**), at an *assumed* ${price} per core-hour (`--price`; on-demand cloud CPUs cost
-  roughly this, spot capacity less)
+- cost per photo = c x price per core-hour / 3600 = {c:.2f} x ${price} / 3600 = **${c * price / 3600:.6f}**
+  (**${c * price / 3600 * 1e6:,.0f} per million photos**), at an *assumed* ${price} per core-hour (`--price`)
 
 {markdown_table(rows)}
 
-The Ray start-up ({r['ray']['ray_start_s']:.0f} s here) and each worker's model loading ({r['ray']['startup_s']:.0f} s) are paid once per run and per
-worker: at a thousand workers they are minutes against hours. Ray's own overhead per photo is the ratio measured on one machine,
-{d['ray_over_local_rate']:.2f} of the local pool's rate after start-up; a cluster adds the network file system or object store the photos
-come from.
+Paid once per run and worker, not per photo: starting Ray ({r['ray']['ray_start_s']:.0f} s here, on a busy machine) and each worker's
+models ({r['ray']['startup_s']:.0f} s until every worker had built its job); at a thousand workers these are minutes against hours. Ray's
+overhead per photo, measured on one machine against the local pool in the same run, is a ratio of {d['ray_over_local_rate']:.2f} in
+photos a second (see benchmark.md for why it is above 1). A cluster adds the reading of each photo from the shared file system or object
+store, {per_photo_bytes / 1024:.0f} KiB a photo here.
 
 ## Where the time goes
 
-One photo's {total * 1000:.0f} ms in one process (share of the time): {', '.join(f"{k} {split[k] / total:.0%}" for k in big)}. The parts
-that grow with the number of faces and tries (generation and verification: every retried face is drawn and embedded again) dominate
-with detection; decoding and encoding a photo of this size are small. So a cluster run is CPU-bound in the models: more cores, not
-faster storage, shortens it, and a GPU worker (the generator and dlib's CNN embedder) is the next lever, to be measured before it is
-planned.
+One photo's {total * 1000:.0f} CPU ms in one process: {', '.join(f"{k} {split[k] / total:.0%}" for k in big)}. Verification (dlib's
+face-recognition network on the original face and on every try) is the largest part, then detection; generation is the smaller
+part of the models' work, and reading and writing the photo are small. A run is bound by the CPUs in these models: more cores shorten
+it, faster storage does not, and the next lever is running the networks on an accelerator, to be measured before it is planned.
 
 ## The manifest at ten million photos
 
-Measured per million rows, scaled by ten:
+Measured per million rows, multiplied by ten:
 
 | what | per million (measured) | at 10 million |
 |---|---|---|
-| manifest file | {m['manifest_bytes'] / m['rows'] * 1e6 / 1e6:.0f} MB | {gb(m['manifest_bytes'] / m['rows']):.1f} GB |
-| log file (with every face's report) | {m['log_bytes'] / m['rows'] * 1e6 / 1e6:.0f} MB | {gb(m['log_bytes'] / m['rows']):.1f} GB |
-| driver's time to record photos | {m['write_log_s'] / m['rows'] * 1e6:.1f} s | {m['write_log_s'] / m['rows'] * n / 60:.1f} min over the whole run ({m['log_write_us_per_photo']:.0f} us a photo: one driver keeps up with {1e6 / m['log_write_us_per_photo']:,.0f} photos a second) |
-| resume scan (no work left) | {m['resume_scan_s'] / m['rows'] * 1e6:.1f} s | {m['resume_scan_s'] / m['rows'] * n / 60:.1f} min |
-| resume with work left (two more passes) | {(m['resume_scan_s'] + 2 * m['manifest_parse_pass_s']) / m['rows'] * 1e6:.1f} s | {(m['resume_scan_s'] + 2 * m['manifest_parse_pass_s']) / m['rows'] * n / 60:.1f} min |
-| driver memory for the state | 1 byte a photo | 10 MB (plus a bool per photo: 20 MB) |
+| manifest file | {m['manifest_bytes'] / m['rows']:.0f} bytes a photo, {m['manifest_bytes'] / m['rows']:.0f} MB | {m['manifest_bytes'] / m['rows'] * n / 1e9:.1f} GB |
+| log file (with every face's report) | {m['log_bytes'] / m['rows']:.0f} bytes a photo, {m['log_bytes'] / m['rows']:.0f} MB | {m['log_bytes'] / m['rows'] * n / 1e9:.1f} GB |
+| the driver's time to record photos | {m['write_log_s'] / m['rows'] * 1e6:.1f} s | {m['write_log_s'] / m['rows'] * n / 60:.1f} min over the whole run ({m['log_write_us_per_photo']:.0f} us a photo: one driver keeps up with {1e6 / m['log_write_us_per_photo']:,.0f} photos a second, {1e6 / m['log_write_us_per_photo'] / rate:,.0f} workers) |
+| resume scan, no work left | {m['resume_scan_s'] / m['rows'] * 1e6:.1f} s | {m['resume_scan_s'] / m['rows'] * n / 60:.1f} min |
+| resume scan with work left (two more passes) | {(m['resume_scan_s'] + 2 * m['manifest_parse_pass_s']) / m['rows'] * 1e6:.1f} s | {(m['resume_scan_s'] + 2 * m['manifest_parse_pass_s']) / m['rows'] * n / 60:.1f} min |
+| the driver's memory for the state | 2 bytes a photo | 20 MB |
 
-Planning hashes every photo once: {hash_rate:.0f} MB/s on this run's {r['local']['photos']} photos (4 threads, files in the page cache),
-so {gb(r['local']['plan_bytes'] / r['local']['photos']) * 1000:,.0f} MB of photos like these take {gb(r['local']['plan_bytes'] / r['local']['photos']) * 1000 / hash_rate / 60:.0f} min to hash on one machine; a collection of camera photos (~4 MB each,
-40 TB) is bound by the storage's read rate and should be planned in shards (one manifest per top folder, each run on its own), which
-also keeps `plan_manifest`, which holds its list of photos in memory, within one machine's memory. The run itself streams the
-manifest: it never holds it whole.
+Planning reads and hashes every photo once: {hash_rate:.0f} MB/s here (4 threads, {r['local']['photos']} photos in the page cache, a busy
+machine), so ten million photos like these ({per_photo_bytes * n / 1e9:.0f} GB) take {per_photo_bytes * n / 1e6 / hash_rate / 3600:.1f} h on one
+machine at that rate; a collection of camera photos (a few MB each, tens of TB) is bound by the storage's read rate. Plan such a
+collection in shards, one manifest per top folder, each run on its own: `plan_manifest` holds its list of photos in memory, while a run
+streams its manifest and never holds it whole.
 
-## What the run guarantees at that size
+## What a run guarantees at that size
 
-Every photo ends as one final record in the log (done with its output's sha256, skipped with why, or failed with why after one
-retry); a killed worker costs the batches it held (`batch_size` photos, two batches per worker), which Ray reruns on the restarted
-actor; a killed driver costs the photos in flight, which the next run of the same command does again, and nothing else.
+Every photo ends as one final record in the log: done with its output's sha256, skipped with why, or failed with why after one retry.
+A killed worker costs the batches it held (`batch_size` photos, two batches a worker), which Ray runs again on the restarted actor; a
+killed driver costs the photos in flight, which the next run of the same command does again, and nothing else
+(`tests/test_cluster.py` kills both).
 """
 
 
