@@ -148,6 +148,10 @@ def main():
         obf = obfuscate_job(build_parser().parse_args(['obfuscate', 'x'])).args[0].args[0]  # the Obfuscator inside the command's job
         split_files = files[:a.split_photos + 1]
         split, per_photo = timed_split(obf, split_files, work/'split')
+        from faceobf.cluster import sha256_of
+        t = time.perf_counter()
+        for f in files: sha256_of(f)
+        hash_mb_s = sum(f.stat().st_size for f in files) / (time.perf_counter() - t) / 1e6  # one thread, files in the page cache
         rec = json.loads(record); rec.pop('id')
         costs = manifest_costs(json.loads((work/'ray.jsonl').read_text().splitlines()[0]), rec, a.manifest_rows, work)
     finally:
@@ -158,7 +162,7 @@ def main():
                 identical_outputs=same_bytes, same_face_reports=same_faces, faces=len(faces),
                 retried=sum(f.get('tries', 1) > 1 for f in faces), masked=sum(f['method'] == 'mask' for f in faces),
                 split_seconds_per_photo=split, split_photos=len(split_files) - 1, one_process_seconds_per_photo=per_photo,
-                manifest=costs, environment=env, ray=ray.__version__)
+                manifest=costs, hash_mb_per_s=hash_mb_s, environment=env, ray=ray.__version__)
     write_report(a.report, 'benchmark', benchmark_page(data), data, root=REPO)
     write_report(a.report, 'plan', plan_page(data, a.price), None, root=REPO)
     print(f"ray/local photos per second after start-up: {ratio:.2f}; identical outputs {same_bytes}/{a.photos}; pages in {a.report}")
@@ -184,6 +188,11 @@ def benchmark_page(d):
              {'what': 'one more pass over the manifest (a resumed run with work left makes two)', 'bytes per photo': '-',
               'per million photos': f"{m['manifest_parse_pass_s'] / m['rows'] * 1e6:.1f} s"}]
     env = d['environment']
+    threads_note = ("Ray runs each actor with one thread for the numerical libraries (`OMP_NUM_THREADS=1`, its default for a one-CPU actor); "
+                    "the local pool's processes keep their libraries' default thread pools, which compete with each other on a machine already "
+                    "short of cores: a likely reason, not Ray itself, for a ratio above 1." if d['ray_over_local_rate'] > 1 else
+                    "On a machine this busy the ratio says more about the load during each run than about Ray: the CPU seconds of a photo "
+                    "on a worker compare the engines better.")
     return f"""# Cluster runs: the local pool and Ray on the same photos
 
 Written by `{d['command']}` on {d['date']}. Data: `{d['data']}` ({r['local']['plan_bytes'] / r['local']['photos'] / 1024:.0f} KiB a photo
@@ -198,9 +207,7 @@ network's graph), from the run's log.
 
 **Ray's overhead:** after start-up Ray ran the photos at {d['ray_over_local_rate']:.2f} times the local pool's rate, in one run on the same
 photos; all in (start-up included, which for Ray means starting Ray itself) the local run took {d['local_over_ray_wall']:.2f} of Ray's time.
-The start-up is paid once per run, the rate on every photo. Ray runs each actor with one thread for the numerical libraries
-(`OMP_NUM_THREADS=1`, its default for a one-CPU actor); the local pool's processes keep their libraries' default thread pools, which on a
-machine already short of cores compete with each other; that difference, not Ray itself, is the likely reason for a ratio above 1.
+The start-up is paid once per run, the rate on every photo. {threads_note}
 
 **The same results:** {d['identical_outputs']} of {r['local']['photos']} outputs byte-identical between the two engines, {d['same_face_reports']}
 of {r['local']['photos']} per-face reports equal ({d['faces']} faces, {d['retried']} retried with another donor, {d['masked']} masked).
@@ -239,7 +246,7 @@ def plan_page(d, price):
     split, total = d['split_seconds_per_photo'], sum(d['split_seconds_per_photo'].values())
     big = [k for k, v in sorted(split.items(), key=lambda kv: -kv[1])]
     per_photo_bytes = r['local']['plan_bytes'] / r['local']['photos']
-    hash_rate = r['local']['plan_bytes'] / r['local']['plan_s'] / 1e6
+    hash_rate = d['hash_mb_per_s']
     return f"""# Ten million photos on a cluster, on paper
 
 From the numbers of [benchmark.md](benchmark.md) (`{d['command']}`, {d['date']}). Every figure below is a formula over them, written
@@ -254,7 +261,10 @@ the local pool's processes took {r['local']['per_photo']['cpu']:.2f}). A worker 
 {r['ray']['load_before']:.0f} on 2 cores.) These are photos of {per_photo_bytes / 1024:.0f} KiB, 640 pixels on the long side at most,
 with about one face each; photos of a camera (12 MP) cost more, since detection grows with the pixels unless the photo is scaled down
 first, and each further face costs its generation and verification again: measure `c` on a sample of the real collection (this
-script, on a folder of it) before sizing a cluster. The formulas stay.
+script, on a folder of it) before sizing a cluster. The formulas stay. A cross-check from another command: the README's
+`time ./run.sh faceobf obfuscate ../shared/data/celeba-wild-dev/img_celeba -o OUT` (all 1,382 photos, 2 processes, start-up included,
+on a quieter day) took 287 s, that is 2 x 287 / 1382 = 0.42 core-seconds a photo in wall-clock time; planning with that instead of `c`
+multiplies the workers and the cost by 0.42 / c.
 
 - core-hours = N x c / 3600 = 10,000,000 x {c:.2f} / 3600 = **{core_hours:,.0f}**
 - workers for T hours = N / (r x 3600 x T)
@@ -266,7 +276,7 @@ script, on a folder of it) before sizing a cluster. The formulas stay.
 Paid once per run and worker, not per photo: starting Ray ({r['ray']['ray_start_s']:.0f} s here, on a busy machine) and each worker's
 models ({r['ray']['startup_s']:.0f} s until every worker had built its job); at a thousand workers these are minutes against hours. Ray's
 overhead per photo, measured on one machine against the local pool in the same run, is a ratio of {d['ray_over_local_rate']:.2f} in
-photos a second (see benchmark.md for why it is above 1). A cluster adds the reading of each photo from the shared file system or object
+photos a second, and {r['ray']['per_photo']['cpu'] / r['local']['per_photo']['cpu']:.2f} in CPU seconds a photo. A cluster adds the reading of each photo from the shared file system or object
 store, {per_photo_bytes / 1024:.0f} KiB a photo here.
 
 ## Where the time goes
@@ -289,8 +299,8 @@ Measured per million rows, multiplied by ten:
 | resume scan with work left (two more passes) | {(m['resume_scan_s'] + 2 * m['manifest_parse_pass_s']) / m['rows'] * 1e6:.1f} s | {(m['resume_scan_s'] + 2 * m['manifest_parse_pass_s']) / m['rows'] * n / 60:.1f} min |
 | the driver's memory for the state | 2 bytes a photo | 20 MB |
 
-Planning reads and hashes every photo once: {hash_rate:.0f} MB/s here (4 threads, {r['local']['photos']} photos in the page cache, a busy
-machine), so ten million photos like these ({per_photo_bytes * n / 1e9:.0f} GB) take {per_photo_bytes * n / 1e6 / hash_rate / 3600:.1f} h on one
+Planning reads and hashes every photo once: sha256 ran at {hash_rate:.0f} MB/s here (one thread, {r['local']['photos']} photos in the page
+cache, a busy machine; `plan_manifest` hashes in 4 threads), so ten million photos like these ({per_photo_bytes * n / 1e9:.0f} GB) take {per_photo_bytes * n / 1e6 / hash_rate / 3600:.1f} h on one
 machine at that rate; a collection of camera photos (a few MB each, tens of TB) is bound by the storage's read rate. Plan such a
 collection in shards, one manifest per top folder, each run on its own: `plan_manifest` holds its list of photos in memory, while a run
 streams its manifest and never holds it whole.
