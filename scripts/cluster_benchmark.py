@@ -106,7 +106,13 @@ def main():
     ap.add_argument('--ray-tries', type=int, default=3, help='tries to start the local Ray (its start times out on a busy machine)')
     ap.add_argument('--price', type=float, default=0.05, help='assumed price of one CPU core for an hour, in dollars, for plan.md')
     ap.add_argument('--report', default='reports/cluster', help='folder for benchmark.md, benchmark.json and plan.md')
+    ap.add_argument('--pages-only', action='store_true', help="write benchmark.md and plan.md again from --report's benchmark.json, measuring nothing")
     a = ap.parse_args()
+    if a.pages_only:
+        from faceobf.core import write_report
+        data = json.loads((Path(a.report)/'benchmark.json').read_text())
+        write_report(a.report, 'benchmark', benchmark_page(data)); write_report(a.report, 'plan', plan_page(data, a.price))
+        return
     photos_dir = Path(a.data)/'celeba-wild-dev'/'img_celeba'
     if not photos_dir.is_dir(): sys.exit(f"{a.data}: no celeba-wild-dev here; see data/README.md for the development sets")
     files = sorted(photos_dir.glob('*.jpg'))[:a.photos]
@@ -188,11 +194,9 @@ def benchmark_page(d):
              {'what': 'one more pass over the manifest (a resumed run with work left makes two)', 'bytes per photo': '-',
               'per million photos': f"{m['manifest_parse_pass_s'] / m['rows'] * 1e6:.1f} s"}]
     env = d['environment']
-    threads_note = ("Ray runs each actor with one thread for the numerical libraries (`OMP_NUM_THREADS=1`, its default for a one-CPU actor); "
-                    "the local pool's processes keep their libraries' default thread pools, which compete with each other on a machine already "
-                    "short of cores: a likely reason, not Ray itself, for a ratio above 1." if d['ray_over_local_rate'] > 1 else
-                    "On a machine this busy the ratio says more about the load during each run than about Ray: the CPU seconds of a photo "
-                    "on a worker compare the engines better.")
+    threads_note = (f"The two runs ran one after the other on a machine shared with other jobs, so the ratio depends on the load during each "
+                    f"as much as on the engines; the CPU seconds of a photo on a worker compare the engines' own work: Ray's workers took "
+                    f"{r['ray']['per_photo']['cpu'] / r['local']['per_photo']['cpu']:.2f} times the local pool's.")
     return f"""# Cluster runs: the local pool and Ray on the same photos
 
 Written by `{d['command']}` on {d['date']}. Data: `{d['data']}` ({r['local']['plan_bytes'] / r['local']['photos'] / 1024:.0f} KiB a photo
