@@ -240,17 +240,24 @@ class PhotoRunner:
             raise ValueError(f"{src}: its content changed after the manifest was planned (sha256 {got[:12]}... is not {want[:12]}...); plan again")
         return local, tmp
 
+    def _run(self, job:dict) -> dict:
+        src, dst = job['input'], job['output']
+        try: local, tmp = self._stage(src, job['sha256'])
+        except FileNotFoundError: return _failed(job, f"{src}: no such file (it was there when the manifest was planned)")
+        try: row = dict(self.fn(Path(local), Path(dst)))
+        finally:
+            if tmp: os.unlink(tmp)
+        if tmp: row = _replace_in(row, tmp, src)
+        if row.get('status') not in ('done', 'skipped', 'failed'): raise ValueError(f"{src}: the job returned no status")
+        digest = None
+        if row['status'] == 'done':
+            if not os.path.isfile(dst): raise ValueError(f"{src}: the job said done but wrote no {dst}")
+            digest = sha256_of(dst)
+        return dict(id=job['id'], status=row['status'], output_sha256=digest, row=row, job=job)
+
     def __call__(self, job:dict) -> dict:
         start, cpu, src, dst = time.perf_counter(), time.process_time(), job['input'], job['output']
-        try:
-            local, tmp = self._stage(src, job['sha256'])
-            try: row = dict(self.fn(Path(local), Path(dst)))
-            finally:
-                if tmp: os.unlink(tmp)
-            if tmp: row = _replace_in(row, tmp, src)
-            if row.get('status') not in ('done', 'skipped', 'failed'): raise ValueError(f"the job returned no status for {src}")
-            record = dict(id=job['id'], status=row['status'], output_sha256=sha256_of(dst) if row['status'] == 'done' else None, row=row, job=job)
-        except FileNotFoundError: record = _failed(job, f"{src}: no such file (it was there when the manifest was planned)")
+        try: record = self._run(job)
         except OSError as e: record = _failed(job, f"{src} -> {dst}: {e.strerror or e}")
         except Exception as e: record = _failed(job, str(e) if isinstance(e, ValueError) else f"{src}: {type(e).__name__}: {e}")
         return dict(record, seconds=round(time.perf_counter() - start, 4), cpu_seconds=round(time.process_time() - cpu, 4), worker=self.worker)
@@ -356,6 +363,7 @@ def run_manifest(path, make, engine:str='local', workers:int=1, address:str=None
     from tqdm.auto import tqdm
     if engine not in ('local', 'ray'): raise ValueError(f"unknown engine {engine!r}; choose 'local' or 'ray'")
     path, begun = Path(path), time.perf_counter()
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such manifest; plan one first (plan_manifest, faceobf plan)")
     photos, digest = _count_lines(path), sha256_of(path)
     with RunLog(log_path(path)) as log:
         state, runs = read_log(log.path, photos)
@@ -395,21 +403,20 @@ def run_manifest(path, make, engine:str='local', workers:int=1, address:str=None
                 execute = stack.enter_context(local_engine(make, workers, batch_size) if engine == 'local' else
                                               ray_engine(make, workers, batch_size, address, restarts, ray_init, actor_options))
                 if engine == 'ray' and not workers: nw = len(execute.args[1])
-            ready = time.perf_counter()
+            ready, worked = time.perf_counter(), 0
             for attempt, rows in ((1, pending()), (2, retry)):
                 for rec in execute(rows) if todo else ():
                     if recorded[rec['id']] or (attempt == 1 and state[rec['id']] == RETRY): continue  # recorded already
                     if rec['status'] == 'failed' and attempt == 1: retry.append(rec['job'])
                     record(rec, attempt)
-                    if recorded[rec['id']]: bar.update(1)
+                    if recorded[rec['id']]: bar.update(1); worked += 1
         removed += [p for f in sorted(folders) for p in remove_stale_temps(f)]
     counts = np.bincount(state, minlength=len(STATUSES))
     seconds, work = time.perf_counter() - begun, time.perf_counter() - ready
-    finished = this_run['done'] + this_run['skipped'] + this_run['failed']
     return dict(manifest=str(path), photos=photos, done=int(counts[DONE]), skipped=int(counts[SKIPPED]), failed=int(counts[FAILED]),
                 pending=int(counts[PENDING] + counts[RETRY]), this_run=this_run, engine=engine, workers=nw,
                 seconds=round(seconds, 2), startup_seconds=round(ready - started, 2),
-                photos_per_second=round(finished / work, 3) if finished and work > 0 else None, temporary_files_removed=len(removed))
+                photos_per_second=round(worked / work, 3) if worked and work > 0 else None, temporary_files_removed=len(removed))
 
 def format_summary(s:dict) -> str:
     "The one-line summary of `run_manifest`'s result."
