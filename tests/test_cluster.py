@@ -31,14 +31,26 @@ def broken_job():
     raise RuntimeError('no models here')
 
 
+RAY_START_LIMIT = 300  # seconds: on a machine loaded far past its cores Ray's start was seen to hang, which must fail, not block the suite
+
+
 @pytest.fixture(scope='module')
 def ray_session():
     "One local Ray of two CPUs for every test here (its start takes seconds); this module's jobs travel to it by value."
     import ray
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    start_ray(2)
+    outcome = []
+    starter = threading.Thread(target=lambda: outcome.append(_try(start_ray, 2)), daemon=True)
+    starter.start(); starter.join(RAY_START_LIMIT)
+    if not outcome: pytest.fail(f"a local Ray did not start in {RAY_START_LIMIT} s (load average {os.getloadavg()[0]:.0f} on {os.cpu_count()} cores)")
+    if isinstance(outcome[0], Exception): raise outcome[0]
     yield ray
     ray.shutdown()
+
+
+def _try(fn, *args):
+    try: return fn(*args)
+    except Exception as e: return e
 
 
 def _words(folder, n):
