@@ -20,8 +20,8 @@ from .core import (decode_photo, save_photo, PhotoError, is_temp_file, temp_path
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'OUTPUT_TAG', 'REPORT_MARK', 'PHOTOS_PER_WORKER', 'is_result_name', 'skip_reason', 'collect_inputs',
-           'output_path', 'numbered', 'plan_outputs', 'is_report', 'check_report_path', 'write_report', 'publish',
-           'obfuscate_file', 'file_worker', 'remove_stale', 'obfuscate_files', 'no_face', 'summary']
+           'output_path', 'numbered', 'plan_outputs', 'is_report', 'check_report_path', 'no_face', 'run_report',
+           'write_report', 'publish', 'obfuscate_file', 'file_worker', 'remove_stale', 'obfuscate_files', 'summary']
 
 # %% ../nbs/09_files.ipynb #1f09f007
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif')
@@ -132,6 +132,18 @@ def check_report_path(path, plan=(), overwrite:bool=False):
         try: probe.unlink()
         except OSError: pass
 
+def no_face(results:list) -> list:
+    "Inputs of the photos done in which no face was found."
+    return [r['input'] for r in results if r['status'] == 'done' and not r.get('faces')]
+
+def run_report(options:dict, results:list, passed_over=(), **more) -> dict:
+    "The report of a run: its options (as `Obfuscator.from_options` takes them), every photo's row, the photos with no face, the files passed over."
+    policy, detector = options.get('attributes'), options.get('detector')
+    return dict(method=options.get('method'), policy=dict(name=policy.name, flip=list(policy.flip)) if policy is not None else None,
+                detector=dict(name=getattr(detector, 'detector', None), min_score=options.get('mask_below')),
+                **{k: options.get(k) for k in ('geometry', 'tone', 'verify', 'tries', 'margin', 'seed')}, verify_search=options.get('search'),
+                **more, photos=results, no_face=no_face(results), passed_over=[dict(file=f, why=why) for f, why in passed_over])
+
 def write_report(path, report:dict) -> Path:
     "Write the run's report (marked as one) atomically."
     with atomic_write(Path(path)) as tmp: tmp.write_text(json.dumps({REPORT_MARK: 1, **report}, indent=1))
@@ -206,10 +218,6 @@ def obfuscate_files(plan:list, options:dict, workers:int=1, overwrite:bool=False
                      desc=f'{workers} processes' if workers > 1 else None))
 
 # %% ../nbs/09_files.ipynb #1f09f028
-def no_face(results:list) -> list:
-    "Inputs of the photos done in which no face was found."
-    return [r['input'] for r in results if r['status'] == 'done' and not r.get('faces')]
-
 def summary(results:list, passed_over:list=()) -> tuple:
     "`(lines, last line)`: what happened to every file and face, and the counts."
     faces = [f for r in results for f in r.get('faces', [])]
