@@ -23,13 +23,106 @@ from .generate.methods import Fill
 from .generate.obfuscator import Obfuscator
 
 # %% auto #0
-__all__ = ['VIDEO_SUFFIXES', 'VIDEO_OUTPUT_SUFFIX', 'SMOOTHING', 'DETECT_EVERY', 'EXTEND_SECONDS', 'REVIVE_SECONDS',
-           'CHECK_FRAMES', 'CLIP_KINDS', 'VideoError', 'is_video', 'VideoInfo', 'open_video', 'upright', 'read_frames',
-           'one_euro', 'smooth_landmarks', 'box_of', 'moved_box', 'follow_face', 'in_frame', 'Track', 'find_tracks',
-           'Sample', 'sample_frames', 'cut_sample', 'choose_replacement', 'variable_rate', 'obfuscate_video',
-           'write_video', 'sample_clip']
+__all__ = ['CLIP_KINDS', 'VIDEO_SUFFIXES', 'VIDEO_OUTPUT_SUFFIX', 'SMOOTHING', 'DETECT_EVERY', 'EXTEND_SECONDS', 'REVIVE_SECONDS',
+           'CHECK_FRAMES', 'write_video', 'sample_clip', 'VideoError', 'is_video', 'VideoInfo', 'open_video', 'upright',
+           'read_frames', 'one_euro', 'smooth_landmarks', 'box_of', 'moved_box', 'follow_face', 'in_frame', 'Track',
+           'find_tracks', 'Sample', 'sample_frames', 'cut_sample', 'choose_replacement', 'variable_rate',
+           'obfuscate_video']
 
 # %% ../nbs/08a_video.ipynb #v08a0006
+def _encoder(out, size, fps, time_base, crf:int, preset:str):
+    "An H.264 stream of `size` (width, height) at `fps`, counting time in `time_base`."
+    w, h = size
+    v = out.add_stream('libx264', rate=fps, options={'crf': str(crf), 'preset': preset})
+    v.width, v.height = w, h
+    v.pix_fmt = 'yuv420p' if w % 2 == 0 and h % 2 == 0 else 'yuv444p'  # 4:2:0 needs even sides
+    v.codec_context.time_base = time_base
+    return v
+
+def write_video(path, frames, fps=25, sine:float=440.0, times=None, sample_rate:int=44100, metadata:dict=None) -> Path:
+    "RGB `frames` written as an H.264 MP4 at `fps` (or at `times`, seconds, for a variable rate) with a sine tone of `sine` Hz as AAC sound as long as the video (None: no sound), and any container `metadata`: the test clips."
+    av = _av()
+    frames = [as_rgb_uint8(f) for f in frames]
+    h, w = frames[0].shape[:2]
+    out = av.open(str(path), 'w', format='mp4')
+    try:
+        out.metadata.update(metadata or {})
+        tb = Fraction(1, 1000) if times is not None else 1 / Fraction(fps)
+        v = _encoder(out, (w, h), Fraction(fps), tb, crf=18, preset='veryfast')
+        a = out.add_stream('aac', rate=sample_rate, layout='mono') if sine is not None else None
+        for k, f in enumerate(frames):
+            vf = av.VideoFrame.from_ndarray(f, format='rgb24')
+            vf.pts, vf.time_base = (int(round(times[k] * 1000)) if times is not None else k), tb
+            for p in v.encode(vf): out.mux(p)
+        for p in v.encode(): out.mux(p)
+        if a is not None:
+            seconds = (2 * times[-1] - times[-2]) if times is not None else len(frames) / float(fps)
+            tone = (0.3 * np.sin(2 * np.pi * sine * np.arange(int(round(seconds * sample_rate))) / sample_rate)).astype(np.float32)
+            for k in range(0, len(tone), 1024):
+                af = av.AudioFrame.from_ndarray(tone[None, k:k + 1024], format='fltp', layout='mono')
+                af.sample_rate, af.pts = sample_rate, k
+                for p in a.encode(af): out.mux(p)
+            for p in a.encode(): out.mux(p)
+    finally: out.close()
+    return Path(path)
+
+# %% ../nbs/08a_video.ipynb #v08a0007
+CLIP_KINDS = ('pan', 'cross', 'away')
+
+def _head(photo, face, width:int):
+    "`(patch, alpha, landmarks)`: the head around `face` scaled so that the face is `width` pixels wide, with a soft oval to paste it by."
+    l, t, r, b = face.box; fw = r - l
+    x0, y0, x1, y1 = max(l - fw // 2, 0), max(t - int(0.7 * fw), 0), min(r + fw // 2, photo.shape[1]), min(b + int(0.5 * fw), photo.shape[0])
+    s = width / fw
+    patch = cv2.resize(photo[y0:y1, x0:x1], None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    h, w = patch.shape[:2]
+    alpha = np.zeros((h, w), np.float32)
+    cv2.ellipse(alpha, (w // 2, h // 2), (int(w * 0.46), int(h * 0.47)), 0, 0, 360, 1.0, -1)
+    return patch, cv2.GaussianBlur(alpha, (0, 0), 3)[..., None], (face.landmarks - [x0, y0]) * s
+
+def sample_clip(kind:str, frames:int=40, size=(320, 240)) -> tuple:
+    "`(frames, truth)`: a clip made from the sample photos, and per frame the 68 landmarks of every face in it (the ground truth). 'pan': the astronaut panned, zoomed and leaving the frame; 'cross': the astronaut and Grace Hopper crossing; 'away': 'pan' with the face gone for a few frames."
+    from faceobf.core import sample_photos
+    if kind not in CLIP_KINDS: raise ValueError(f"unknown clip {kind!r}; choose from {', '.join(CLIP_KINDS)}")
+    photos = sample_photos()
+    w, h = size
+    astro = photos['astronaut']; face = detect_faces(astro)[0]
+    (cx0, cy0), out, truth = np.mean(face.landmarks, 0), [], []
+    if kind in ('pan', 'away'):
+        for k in range(frames):
+            u = k / max(frames - 1, 1)
+            z = (0.9 + 0.35 * u) * h / 240 * 0.85
+            M = np.array([[z, 0, (0.3 + 0.68 * u) * w - z * cx0], [0, z, 0.5 * h - z * cy0]], np.float64)
+            out.append(cv2.warpAffine(astro, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
+            truth.append([(face.landmarks @ M[:, :2].T + M[:, 2]).astype(np.float32)])
+        if kind == 'away':  # the face painted out for a few frames in the middle
+            for k in range(frames // 2 - 2, frames // 2 + 3):
+                lm = truth[k][0]
+                hull = cv2.convexHull(np.round(lm).astype(np.int32))
+                m = np.zeros((h, w), np.uint8); cv2.fillConvexPoly(m, hull, 255)
+                m = cv2.dilate(m, np.ones((15, 15), np.uint8))
+                out[k] = cv2.inpaint(out[k], m, 9, cv2.INPAINT_TELEA); truth[k] = []
+        return out, truth
+    hopper = photos['grace_hopper']; hface = detect_faces(hopper)[0]
+    fw = int(0.3 * h)
+    heads = [_head(astro, face, fw), _head(hopper, hface, fw)]
+    yy, xx = np.mgrid[0:h, 0:w]
+    background = np.stack([90 + 60 * xx / w, 110 + 40 * yy / h, 120 + 0 * xx], -1)
+    background = (background + np.random.default_rng(0).normal(0, 6, background.shape)).clip(0, 255).astype(np.uint8)
+    for k in range(frames):
+        u = k / max(frames - 1, 1)
+        img, faces = background.astype(np.float32), []
+        for (patch, alpha, lm), (x, y) in zip(heads, [((0.2 + 0.6 * u) * w, 0.38 * h), ((0.8 - 0.6 * u) * w, 0.64 * h)]):
+            ph, pw = patch.shape[:2]
+            x0, y0 = int(x - pw / 2), int(y - ph / 2)
+            X0, Y0, X1, Y1 = max(x0, 0), max(y0, 0), min(x0 + pw, w), min(y0 + ph, h)
+            a = alpha[Y0 - y0:Y1 - y0, X0 - x0:X1 - x0]
+            img[Y0:Y1, X0:X1] = img[Y0:Y1, X0:X1] * (1 - a) + patch[Y0 - y0:Y1 - y0, X0 - x0:X1 - x0] * a
+            faces.append((lm + [x0, y0]).astype(np.float32))
+        out.append(img.round().clip(0, 255).astype(np.uint8)); truth.append(faces)
+    return out, truth
+
+# %% ../nbs/08a_video.ipynb #v08a0009
 VIDEO_SUFFIXES = ('.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.mpg', '.mpeg', '.wmv', '.3gp', '.ts', '.mts', '.m2ts', '.flv', '.ogv')
 VIDEO_OUTPUT_SUFFIX = '.mp4'  # H.264 in MP4: plays everywhere
 
@@ -78,7 +171,7 @@ def open_video(path):
         yield c, VideoInfo(int(v.frames or 0), Fraction(fps), (w, h), seconds, audio)
     finally: c.close()
 
-# %% ../nbs/08a_video.ipynb #v08a0012
+# %% ../nbs/08a_video.ipynb #v08a0015
 def upright(frame) -> np.ndarray:
     "RGB pixels of a decoded frame, turned as its display matrix asks (phones film sideways and say so)."
     img = frame.to_ndarray(format='rgb24')
@@ -102,7 +195,7 @@ def read_frames(container, name='video'):
         raise VideoError(f"{name}: damaged or truncated: {n} of the {v.frames} frames its header lists could be read; nothing was written; "
                          "repair or re-export the video")
 
-# %% ../nbs/08a_video.ipynb #v08a0015
+# %% ../nbs/08a_video.ipynb #v08a0018
 def one_euro(x, times, min_cutoff:float=1.0, beta:float=1.0, d_cutoff:float=1.0) -> np.ndarray:
     "`x` (n, points, 2), sampled at `times` (seconds), through the One-Euro filter (Casiez, Roussel and Vogel, CHI 2012): a low-pass whose cutoff (Hz) rises from `min_cutoff` by `beta` per unit/s of the points' mean speed, so that slow jitter is smoothed and fast motion is followed."
     x = np.asarray(x, np.float64)
@@ -126,7 +219,7 @@ def smooth_landmarks(landmarks, times, width:float, min_cutoff:float=SMOOTHING['
     bwd = one_euro(lm[::-1] / width, -t[::-1], min_cutoff, beta)[::-1]
     return ((fwd + bwd) / 2 * width).astype(np.float32)
 
-# %% ../nbs/08a_video.ipynb #v08a0018
+# %% ../nbs/08a_video.ipynb #v08a0021
 def _gray(frame) -> np.ndarray: return cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
 
 def box_of(points) -> tuple:
@@ -159,7 +252,7 @@ def in_frame(box, shape, least:float=0.2) -> bool:
     inside = max(0, min(r, w) - max(l, 0)) * max(0, min(b, h) - max(t, 0))
     return inside >= least * max((r - l) * (b - t), 1)
 
-# %% ../nbs/08a_video.ipynb #v08a0021
+# %% ../nbs/08a_video.ipynb #v08a0024
 @dataclass
 class Track:
     "One face followed through a video: per frame (index) its box and 68 landmarks, and the detector's score where it found the face there (None: followed, or extended)."
@@ -225,6 +318,16 @@ def _follow_back(track, history, until:int=-1):
         steps.append((j, box, lm))
     track.put_before(steps)
 
+def _follow_again(track, i:int, face, history):
+    "`track`, found again as `face` in frame `i` after frames where the detector missed it: those frames followed backwards from `face` (as far as the flow holds), which is where the face was, not where it was guessed to go."
+    since = track.frames[track.found[-1]]
+    back = Track(-1); back.add(i, face.box, face.landmarks)
+    _follow_back(back, history, until=since)
+    at = {j: k for k, j in enumerate(track.frames)}
+    for j, box, lm in zip(back.frames[:-1], back.boxes[:-1], back.landmarks[:-1]):
+        if j in at: track.boxes[at[j]], track.landmarks[at[j]] = tuple(box), np.asarray(lm, np.float32)
+        else: track.add(j, box, lm)  # frames after the track had ended (ascending: `since` is its last)
+
 def find_tracks(frames, detector:DetectorConfig, every:int=DETECT_EVERY, fps:float=30.0, extend:float=EXTEND_SECONDS,
                 revive:float=REVIVE_SECONDS, progress=None) -> tuple:
     "`(tracks, times, shape)`: the faces of `frames` (`(time, RGB)` pairs) followed through them, found by `detector` every `every` frames and followed by optical flow in between; the frames' times and shape."
@@ -258,7 +361,9 @@ def find_tracks(frames, detector:DetectorConfig, every:int=DETECT_EVERY, fps:flo
                 matched[a] = b; taken.add(b)
             for a, tr in enumerate(live):
                 if a in matched:
-                    f = faces[matched[a]]; tr.add(i, f.box, f.landmarks, f.score); tr.misses = 0
+                    f = faces[matched[a]]
+                    if tr.misses: _follow_again(tr, i, f, history)  # missed before: where was it really in the frames since?
+                    tr.add(i, f.box, f.landmarks, f.score); tr.misses = 0
                 else:
                     tr.misses += 1
                     if tr.misses > patience or not in_frame(moved[tr.id][1], shape): tr.ended = True
@@ -268,9 +373,7 @@ def find_tracks(frames, detector:DetectorConfig, every:int=DETECT_EVERY, fps:flo
                 old = [tr for tr in tracks if tr.ended and i - tr.frames[-1] <= revive_frames and same_face(tr.boxes[-1], f.box)]
                 if old:  # found again where a track ended a moment ago: the same person, the same new face
                     tr = max(old, key=lambda tr: tr.frames[-1]); tr.ended, tr.misses = False, 0
-                    gap = Track(-1); gap.add(i, f.box, f.landmarks)
-                    _follow_back(gap, history, until=tr.frames[-1])
-                    for j, box, lm in zip(gap.frames[:-1], gap.boxes[:-1], gap.landmarks[:-1]): tr.add(j, box, lm)
+                    _follow_again(tr, i, f, history)
                     tr.add(i, f.box, f.landmarks, f.score)
                 else:
                     tr = Track(len(tracks)); tr.add(i, f.box, f.landmarks, f.score)
@@ -288,7 +391,7 @@ def find_tracks(frames, detector:DetectorConfig, every:int=DETECT_EVERY, fps:flo
         for name in ('frames', 'boxes', 'landmarks', 'scores'): setattr(tr, name, [getattr(tr, name)[k] for k in keep])
     return tracks, times, shape
 
-# %% ../nbs/08a_video.ipynb #v08a0027
+# %% ../nbs/08a_video.ipynb #v08a0030
 CHECK_FRAMES = 5  # frames of each track on which its new face is verified (spread over the frames where the detector found it)
 
 @dataclass
@@ -337,16 +440,7 @@ def choose_replacement(obf:Obfuscator, samples:list, used:set=frozenset()) -> di
                 fallback=f"no new face stayed {MATCH_THRESHOLD} or more from the original on all {len(samples)} frames checked in "
                          f"{tries} tries; the face was masked for the whole track")
 
-# %% ../nbs/08a_video.ipynb #v08a0030
-def _encoder(out, size, fps, time_base, crf:int, preset:str):
-    "An H.264 stream of `size` (width, height) at `fps`, counting time in `time_base`."
-    w, h = size
-    v = out.add_stream('libx264', rate=fps, options={'crf': str(crf), 'preset': preset})
-    v.width, v.height = w, h
-    v.pix_fmt = 'yuv420p' if w % 2 == 0 and h % 2 == 0 else 'yuv444p'  # 4:2:0 needs even sides
-    v.codec_context.time_base = time_base
-    return v
-
+# %% ../nbs/08a_video.ipynb #v08a0033
 def _sound(out, stream):
     "`(output stream, converter)`: the input's audio `stream` copied as it is where MP4 takes its codec (converter None), else a new AAC stream and a resampler."
     import av
@@ -361,7 +455,7 @@ def variable_rate(times) -> bool:
     dt = np.diff(np.asarray(times, np.float64))
     return len(dt) > 1 and float(np.ptp(dt)) > max(0.05 * float(np.median(dt)), 1e-3)
 
-# %% ../nbs/08a_video.ipynb #v08a0033
+# %% ../nbs/08a_video.ipynb #v08a0036
 def _tqdm(total, desc, progress:bool):
     from tqdm.auto import tqdm
     return tqdm(total=total or None, unit='frame', desc=desc, disable=not progress, leave=False, dynamic_ncols=True)
@@ -471,87 +565,3 @@ def obfuscate_video(src, dst, obfuscator:Obfuscator=None, every:int=DETECT_EVERY
                 size=list(size), variable_frame_rate=variable, audio=('dropped' if info.audio and not audio else info.audio or 'none'),
                 method=getattr(obf.method, 'name', str(obf.method)), detect_every=every, check_frames=check, tracks=rows,
                 seconds_taken=round(time.perf_counter() - start, 2), notes=notes)
-
-# %% ../nbs/08a_video.ipynb #v08a0038
-def write_video(path, frames, fps=25, sine:float=440.0, times=None, sample_rate:int=44100, metadata:dict=None) -> Path:
-    "RGB `frames` written as an H.264 MP4 at `fps` (or at `times`, seconds, for a variable rate) with a sine tone of `sine` Hz as AAC sound as long as the video (None: no sound), and any container `metadata`: the test clips."
-    av = _av()
-    frames = [as_rgb_uint8(f) for f in frames]
-    h, w = frames[0].shape[:2]
-    out = av.open(str(path), 'w', format='mp4')
-    try:
-        out.metadata.update(metadata or {})
-        tb = Fraction(1, 1000) if times is not None else 1 / Fraction(fps)
-        v = _encoder(out, (w, h), Fraction(fps), tb, crf=18, preset='veryfast')
-        a = out.add_stream('aac', rate=sample_rate, layout='mono') if sine is not None else None
-        for k, f in enumerate(frames):
-            vf = av.VideoFrame.from_ndarray(f, format='rgb24')
-            vf.pts, vf.time_base = (int(round(times[k] * 1000)) if times is not None else k), tb
-            for p in v.encode(vf): out.mux(p)
-        for p in v.encode(): out.mux(p)
-        if a is not None:
-            seconds = (2 * times[-1] - times[-2]) if times is not None else len(frames) / float(fps)
-            tone = (0.3 * np.sin(2 * np.pi * sine * np.arange(int(round(seconds * sample_rate))) / sample_rate)).astype(np.float32)
-            for k in range(0, len(tone), 1024):
-                af = av.AudioFrame.from_ndarray(tone[None, k:k + 1024], format='fltp', layout='mono')
-                af.sample_rate, af.pts = sample_rate, k
-                for p in a.encode(af): out.mux(p)
-            for p in a.encode(): out.mux(p)
-    finally: out.close()
-    return Path(path)
-
-# %% ../nbs/08a_video.ipynb #v08a0039
-CLIP_KINDS = ('pan', 'cross', 'away')
-
-def _head(photo, face, width:int):
-    "`(patch, alpha, landmarks)`: the head around `face` scaled so that the face is `width` pixels wide, with a soft oval to paste it by."
-    l, t, r, b = face.box; fw = r - l
-    x0, y0, x1, y1 = max(l - fw // 2, 0), max(t - int(0.7 * fw), 0), min(r + fw // 2, photo.shape[1]), min(b + int(0.5 * fw), photo.shape[0])
-    s = width / fw
-    patch = cv2.resize(photo[y0:y1, x0:x1], None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
-    h, w = patch.shape[:2]
-    alpha = np.zeros((h, w), np.float32)
-    cv2.ellipse(alpha, (w // 2, h // 2), (int(w * 0.46), int(h * 0.47)), 0, 0, 360, 1.0, -1)
-    return patch, cv2.GaussianBlur(alpha, (0, 0), 3)[..., None], (face.landmarks - [x0, y0]) * s
-
-def sample_clip(kind:str, frames:int=40, size=(320, 240)) -> tuple:
-    "`(frames, truth)`: a clip made from the sample photos, and per frame the 68 landmarks of every face in it (the ground truth). 'pan': the astronaut panned, zoomed and leaving the frame; 'cross': the astronaut and Grace Hopper crossing; 'away': 'pan' with the face gone for a few frames."
-    from faceobf.core import sample_photos
-    if kind not in CLIP_KINDS: raise ValueError(f"unknown clip {kind!r}; choose from {', '.join(CLIP_KINDS)}")
-    photos = sample_photos()
-    w, h = size
-    astro = photos['astronaut']; face = detect_faces(astro)[0]
-    (cx0, cy0), out, truth = np.mean(face.landmarks, 0), [], []
-    if kind in ('pan', 'away'):
-        for k in range(frames):
-            u = k / max(frames - 1, 1)
-            z = (0.9 + 0.35 * u) * h / 240 * 0.85
-            M = np.array([[z, 0, (0.3 + 0.68 * u) * w - z * cx0], [0, z, 0.5 * h - z * cy0]], np.float64)
-            out.append(cv2.warpAffine(astro, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
-            truth.append([(face.landmarks @ M[:, :2].T + M[:, 2]).astype(np.float32)])
-        if kind == 'away':  # the face painted out for a few frames in the middle
-            for k in range(frames // 2 - 2, frames // 2 + 3):
-                lm = truth[k][0]
-                hull = cv2.convexHull(np.round(lm).astype(np.int32))
-                m = np.zeros((h, w), np.uint8); cv2.fillConvexPoly(m, hull, 255)
-                m = cv2.dilate(m, np.ones((15, 15), np.uint8))
-                out[k] = cv2.inpaint(out[k], m, 9, cv2.INPAINT_TELEA); truth[k] = []
-        return out, truth
-    hopper = photos['grace_hopper']; hface = detect_faces(hopper)[0]
-    fw = int(0.3 * h)
-    heads = [_head(astro, face, fw), _head(hopper, hface, fw)]
-    yy, xx = np.mgrid[0:h, 0:w]
-    background = np.stack([90 + 60 * xx / w, 110 + 40 * yy / h, 120 + 0 * xx], -1)
-    background = (background + np.random.default_rng(0).normal(0, 6, background.shape)).clip(0, 255).astype(np.uint8)
-    for k in range(frames):
-        u = k / max(frames - 1, 1)
-        img, faces = background.astype(np.float32), []
-        for (patch, alpha, lm), (x, y) in zip(heads, [((0.2 + 0.6 * u) * w, 0.38 * h), ((0.8 - 0.6 * u) * w, 0.64 * h)]):
-            ph, pw = patch.shape[:2]
-            x0, y0 = int(x - pw / 2), int(y - ph / 2)
-            X0, Y0, X1, Y1 = max(x0, 0), max(y0, 0), min(x0 + pw, w), min(y0 + ph, h)
-            a = alpha[Y0 - y0:Y1 - y0, X0 - x0:X1 - x0]
-            img[Y0:Y1, X0:X1] = img[Y0:Y1, X0:X1] * (1 - a) + patch[Y0 - y0:Y1 - y0, X0 - x0:X1 - x0] * a
-            faces.append((lm + [x0, y0]).astype(np.float32))
-        out.append(img.round().clip(0, 255).astype(np.uint8)); truth.append(faces)
-    return out, truth
