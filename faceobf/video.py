@@ -81,7 +81,7 @@ def _head(photo, face, width:int):
     return patch, cv2.GaussianBlur(alpha, (0, 0), 3)[..., None], (face.landmarks - [x0, y0]) * s
 
 def sample_clip(kind:str, frames:int=40, size=(320, 240)) -> tuple:
-    "`(frames, truth)`: a clip made from the sample photos, and per frame the 68 landmarks of every face in it (the ground truth). 'pan': the astronaut panned, zoomed and leaving the frame; 'cross': the astronaut and Grace Hopper crossing; 'away': 'pan' with the face gone for a few frames."
+    "`(frames, truth)`: a clip made from the sample photos, and per frame the 68 landmarks of every face in it (the ground truth; None for a face more than 40% hidden behind another). 'pan': the astronaut panned, zoomed and leaving the frame; 'cross': the astronaut and Grace Hopper crossing; 'away': 'pan' with the face gone for a few frames."
     from faceobf.core import sample_photos
     if kind not in CLIP_KINDS: raise ValueError(f"unknown clip {kind!r}; choose from {', '.join(CLIP_KINDS)}")
     photos = sample_photos()
@@ -119,7 +119,13 @@ def sample_clip(kind:str, frames:int=40, size=(320, 240)) -> tuple:
             a = alpha[Y0 - y0:Y1 - y0, X0 - x0:X1 - x0]
             img[Y0:Y1, X0:X1] = img[Y0:Y1, X0:X1] * (1 - a) + patch[Y0 - y0:Y1 - y0, X0 - x0:X1 - x0] * a
             faces.append((lm + [x0, y0]).astype(np.float32))
-        out.append(img.round().clip(0, 255).astype(np.uint8)); truth.append(faces)
+        out.append(img.round().clip(0, 255).astype(np.uint8))
+        front = np.zeros((h, w), np.float32)  # how much of the face behind (the astronaut) the face in front covers
+        patch, alpha, _ = heads[1]; x, y = (0.8 - 0.6 * u) * w, 0.64 * h; ph, pw = patch.shape[:2]; x0, y0 = int(x - pw / 2), int(y - ph / 2)
+        X0, Y0, X1, Y1 = max(x0, 0), max(y0, 0), min(x0 + pw, w), min(y0 + ph, h)
+        front[Y0:Y1, X0:X1] = alpha[Y0 - y0:Y1 - y0, X0 - x0:X1 - x0, 0]
+        hull = np.zeros((h, w), np.uint8); cv2.fillConvexPoly(hull, cv2.convexHull(np.round(faces[0]).astype(np.int32)), 1)
+        truth.append(faces if front[hull > 0].mean() < 0.4 else [None, faces[1]])  # more than 40% hidden: not a face to check
     return out, truth
 
 # %% ../nbs/08a_video.ipynb #v08a0009
@@ -263,16 +269,18 @@ class Track:
     scores: list = field(default_factory=list)
     misses: int = 0      # detections in a row that did not find it
     ended: bool = False
-    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))  # pixels per frame, between its last two detections
-    coasting: bool = False  # hidden behind another face: moved on at its velocity until found again
+    coasting: bool = False  # hidden behind another face: moved on at its own speed until found again
+    seen: list = field(default_factory=list)  # (frame, centre of the landmarks) where the detector found it
+
+    @property
+    def velocity(self) -> np.ndarray:
+        "Pixels per frame: the straight line through the centres of its landmarks at its last three detections."
+        if len(self.seen) < 2: return np.zeros(2)
+        i, c = np.array([s[0] for s in self.seen[-3:]], np.float64), np.array([s[1] for s in self.seen[-3:]])
+        return np.array([np.polyfit(i, c[:, d], 1)[0] for d in (0, 1)])
 
     def add(self, i:int, box, landmarks, score=None):
-        if score is not None:
-            self.coasting = False
-            seen = [k for k, s in enumerate(self.scores) if s is not None]
-            if seen:
-                k = seen[-1]; centre = lambda b: np.array([b[0] + b[2], b[1] + b[3]], np.float64) / 2
-                self.velocity = (centre(box) - centre(self.boxes[k])) / max(i - self.frames[k], 1)
+        if score is not None: self.coasting = False; self.seen.append((int(i), np.asarray(landmarks, np.float64).mean(0)))
         self.frames.append(int(i)); self.boxes.append(tuple(int(v) for v in box))
         self.landmarks.append(np.asarray(landmarks, np.float32)); self.scores.append(None if score is None else float(score))
 
@@ -357,7 +365,10 @@ def find_tracks(frames, detector:DetectorConfig, every:int=DETECT_EVERY, fps:flo
             pairs = sorted(((box_iou(moved[tr.id][1], f.box), a, b) for a, tr in enumerate(live) for b, f in enumerate(faces)), reverse=True)
             matched, taken = {}, set()
             for iou, a, b in pairs:
-                if a in matched or b in taken or not same_face(live[a].boxes[-1], faces[b].box) and not same_face(moved[live[a].id][1], faces[b].box): continue
+                if a in matched or b in taken: continue
+                near = same_face(live[a].boxes[-1], faces[b].box) or same_face(moved[live[a].id][1], faces[b].box)
+                if not near and live[a].misses and same_face(_head_box(moved[live[a].id][1]), _head_box(faces[b].box)): near = True  # a face missed before: where it went is less sure
+                if not near: continue
                 matched[a] = b; taken.add(b)
             for a, tr in enumerate(live):
                 if a in matched:

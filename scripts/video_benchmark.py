@@ -47,7 +47,7 @@ def lost_faces(tracks, truth) -> int:
     cover = {}
     for tr in tracks:
         for j, box in zip(tr.frames, tr.boxes): cover.setdefault(j, []).append(box)
-    return sum(not any(box_iou(box_of(lm), b) >= 0.3 for b in cover.get(k, [])) for k, faces in enumerate(truth) for lm in faces)
+    return sum(not any(box_iou(box_of(lm), b) >= 0.3 for b in cover.get(k, [])) for k, faces in enumerate(truth) for lm in faces if lm is not None)
 
 
 def measures(inp, out, truth) -> dict:
@@ -57,7 +57,7 @@ def measures(inp, out, truth) -> dict:
     for who in range(people):
         prev = None
         for k, faces in enumerate(truth):
-            if len(faces) <= who: prev = None; continue
+            if len(faces) <= who or faces[who] is None: prev = None; continue
             lm = faces[who]; f = Face(box_of(lm), 1.0, lm)
             e = face_embedding(out[k], f)
             d = embedding_distance(face_embedding(inp[k], f), e)

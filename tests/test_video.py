@@ -44,6 +44,7 @@ def test_no_frame_shows_the_original_face(done):
         checked = 0
         for k, (a, b, faces) in enumerate(zip(inp, out, truth)):
             for lm in faces:
+                if lm is None: continue  # more than 40% hidden behind another face: dlib's measure means nothing there
                 f = Face(box_of(lm), 1.0, lm)
                 d = embedding_distance(face_embedding(a, f), face_embedding(b, f))
                 assert d >= MATCH_THRESHOLD, (kind, k, d, report['tracks'])
@@ -57,7 +58,7 @@ def test_faces_found_in_the_output_are_new(done):
     for kind, (_, _, inp, out, truth, _) in done.items():
         for k, (a, b, faces) in enumerate(zip(inp, out, truth)):
             for f in detect_faces(b):
-                near = [lm for lm in faces if box_iou(box_of(lm), f.box) > 0.3]
+                near = [lm for lm in faces if lm is not None and box_iou(box_of(lm), f.box) > 0.3]
                 for lm in near:
                     assert embedding_distance(face_embedding(a, Face(box_of(lm), 1.0, lm)), face_embedding(b, f)) >= MATCH_THRESHOLD, (kind, k)
                     found += 1
@@ -83,7 +84,7 @@ def test_one_new_face_per_person_and_no_flicker(done):
         for who in range(people):
             gaps, change_in, change_out, prev = [], [], [], None
             for k, faces in enumerate(truth):
-                if len(faces) <= who: prev = None; continue
+                if len(faces) <= who or faces[who] is None: prev = None; continue
                 lm = faces[who]
                 e = face_embedding(out[k], Face(box_of(lm), 1.0, lm))
                 if prev is not None:
