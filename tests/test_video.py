@@ -137,7 +137,6 @@ def test_bad_input_refused_in_one_line_nothing_half_written(done, tmp_path):
 
 def test_variable_rate_and_no_face(tmp_path):
     "A variable frame rate clip keeps every frame at its own time; a clip with no face is written unchanged and says so."
-    from faceobf.core import sample_photos
     from faceobf.generate.obfuscator import Obfuscator
     frames, _ = sample_clip('pan', frames=12)
     times = np.cumsum([0] + [0.04, 0.08, 0.04] * 3 + [0.04, 0.08])[:12]
