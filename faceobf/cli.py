@@ -18,6 +18,7 @@ from .core import read_photo, PhotoError, quiet_stderr
 from .landmarks import ModelFileError, DEFAULT_DETECTOR, STAGE1_DETECTOR, DETECTORS
 from .generate.vocabulary import POLICIES, GEOMETRIES, TONES, METHODS, DEFAULT_METHOD, METHOD_ALIASES, get_policy
 from . import files
+from .video import DETECT_EVERY
 
 # %% auto #0
 __all__ = ['MAX_MIN_SCORE', 'COMMANDS', 'build_parser', 'UserError', 'run_prepare', 'run_train', 'obfuscation_options',
@@ -95,14 +96,14 @@ def _add_prepare(sub):
 def _choices(names:dict) -> str: return '; '.join(f"'{k}' = {v}" for k, v in names.items())
 
 def _add_obfuscate(sub):
-    o = sub.add_parser('obfuscate', help='replace every face in photos (regenerated, or blurred, pixelated, masked)',
+    o = sub.add_parser('obfuscate', help='replace every face in photos and videos (regenerated, or blurred, pixelated, masked)',
                        formatter_class=_HelpFormatter, description=
         'Find every face in each photo and replace it. Writes NAME_obfuscated.EXT beside each input (or into --out), without '
         'the input\'s metadata (EXIF, GPS, XMP, thumbnails). No input is ever written over, and no file but an earlier result '
         '(with --overwrite). A face that cannot be regenerated far enough from its owner is masked (fail closed) and reported; '
         'every photo in which no face was found is named. Exit status: 0 when every photo was done or skipped, 1 when an input '
         'failed, 3 with --strict when a photo had no face. A file whose name starts with "-" goes after "--": faceobf obfuscate -- -me.jpg')
-    o.add_argument('inputs', nargs='*', metavar='INPUT', help='image files, folders (searched recursively) or glob patterns (none with --manifest)')
+    o.add_argument('inputs', nargs='*', metavar='INPUT', help='photos, videos, folders (searched recursively) or glob patterns (none with --manifest)')
     o.add_argument('-o', '--out', metavar='DIR', default=None, help='folder for the results (default: beside each input)')
     o.add_argument('--method', default=DEFAULT_METHOD, choices=[*METHODS, *METHOD_ALIASES], help='how faces are replaced: ' + _choices(METHODS))
     o.add_argument('--policy', default='paper', choices=list(POLICIES), help='attributes flipped: ' + _choices({k: p.description for k, p in POLICIES.items()}))
@@ -131,6 +132,9 @@ def _add_obfuscate(sub):
                    'or any file but an earlier report, which needs --overwrite)')
     o.add_argument('--overwrite', action='store_true', help='replace earlier results NAME_obfuscated.EXT (and an earlier --report)')
     o.add_argument('--strict', action='store_true', help='exit with status 3 when a photo had no face found')
+    o.add_argument('--no-audio', dest='audio', action='store_false', help="drop the sound of videos (default: kept)")
+    o.add_argument('--detect-every', type=_whole(1), default=DETECT_EVERY, metavar='N', help='in videos, look for faces on every Nth frame '
+                   'and follow them in between (1: every frame, the slowest and surest)')
     o.add_argument('--quiet', action='store_true', help='no progress bar')
     c = o.add_argument_group('runs at scale', 'a manifest (faceobf plan) makes a run resumable and exactly-once; Ray spreads it over a cluster')
     c.add_argument('--manifest', metavar='M.jsonl', default=None, help='run the photos of this manifest (planned first from the INPUTs if it does not '
@@ -226,7 +230,7 @@ def obfuscation_options(args) -> dict:
     except (KeyError, ValueError) as e: raise UserError(str(e).strip('"')) from None
     return dict(method=args.method, attributes=policy, geometry=args.geometry, tone=args.tone, verify=args.verify, tries=args.tries,
                 margin=args.margin, search=args.search, seed=args.seed, models_dir=args.models, mask_below=args.min_score,
-                detector=replace(DEFAULT_DETECTOR, detector=args.detector))
+                detector=replace(DEFAULT_DETECTOR, detector=args.detector), audio=args.audio, detect_every=args.detect_every)
 
 def _obfuscator(options:dict):
     "The `Obfuscator` of `options`, built here: options that would fail in every worker fail once, before any photo."
