@@ -33,8 +33,8 @@ from .landmarks import DEFAULT_DETECTOR, MATCH_THRESHOLD
 __all__ = ['DEFAULT_METHOD', 'MAX_BYTES', 'MAX_PIXELS', 'MAX_PHOTOS', 'VERDICT_COLOURS', 'RESULTS_CSS', 'GEOMETRY_WORDS', 'INTRO',
            'PAGE_CSS', 'method_description', 'method_takes', 'option_default', 'make_obfuscator', 'read_upload',
            'discard_upload', 'Settings', 'PhotoResult', 'result_name', 'encode_photo', 'PhotoProtector', 'face_verdict',
-           'draw_faces', 'data_url', 'zip_results', 'results_html', 'protect_request', 'build_app', 'launch_options',
-           'private_upload_folder', 'check_port', 'serve']
+           'draw_faces', 'data_url', 'zip_results', 'results_html', 'protect_request', 'upload_box', 'build_app',
+           'launch_options', 'private_upload_folder', 'check_port', 'serve']
 
 # %% ../nbs/11_app.ipynb #7b3e0a08
 from .generation import Obfuscator, METHODS, POLICIES, GEOMETRIES, load_models  # stage 3: its only import here
@@ -66,7 +66,7 @@ def make_obfuscator(method:str=DEFAULT_METHOD, detector:str='hog', shared:dict=N
     return Obfuscator(method, detector=replace(DEFAULT_DETECTOR, detector=detector), **kw)
 
 # %% ../nbs/11_app.ipynb #7b3e0a11
-MAX_BYTES = 25_000_000   # larger files are refused (a phone photo is 2 to 8 MB)
+MAX_BYTES = 25 * 2**20   # larger files are refused (a phone photo is 2 to 8 MB); MB as gradio's file list counts them
 MAX_PIXELS = 40_000_000  # larger images are refused before they are decoded: 40 megapixels
 
 _FIXES = (('not an image file', 'drop a photo (JPEG, PNG, WebP, TIFF, BMP or GIF; export HEIC photos as JPEG first)'),
@@ -80,7 +80,7 @@ def read_upload(path, name:str=None, max_bytes:int=MAX_BYTES, max_pixels:int=MAX
     size = path.stat().st_size
     if size == 0: raise PhotoError(f"{name}: the file is empty: choose the photo again")
     if size > max_bytes:
-        raise PhotoError(f"{name}: {size / 1e6:.1f} MB is more than the page accepts ({max_bytes / 1e6:g} MB): "
+        raise PhotoError(f"{name}: {size / 2**20:.1f} MB is more than the page accepts ({max_bytes / 2**20:g} MB): "
                          "save a smaller copy (a JPEG, say) and drop that")
     try:
         with Image.open(path) as im: w, h = im.size  # the header only: no pixel decoded yet
@@ -228,23 +228,27 @@ def data_url(pixels, quality:int=88) -> str:
 
 # %% ../nbs/11_app.ipynb #7b3e0a29
 RESULTS_CSS = """
-.fo-summary { font-size: 1.1rem; margin: 0.2rem 0 0.8rem; }
-.fo-problems { border-left: 5px solid #c62828; background: rgba(198, 40, 40, 0.08); padding: 0.6rem 1rem; margin: 0 0 1rem; border-radius: 6px; }
-.fo-problems p { margin: 0.25rem 0; }
-.fo-card { border: 1px solid var(--border-color-primary, #ddd); border-radius: 10px; padding: 0.9rem 1.1rem; margin: 0 0 1.2rem; }
-.fo-card h3 { margin: 0 0 0.6rem; font-size: 1.1rem; }
-.fo-pair { display: grid; grid-template-columns: 1fr 1fr; gap: 0.9rem; }
-.fo-pair figure { margin: 0; }
-.fo-pair img { width: 100%; height: auto; border-radius: 6px; display: block; }
-.fo-pair figcaption { text-align: center; font-weight: 600; margin-top: 0.3rem; }
-table.fo-faces { width: 100%; border-collapse: collapse; margin: 0.8rem 0 0.6rem; font-size: 0.95rem; }
-table.fo-faces th, table.fo-faces td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--border-color-primary, #ddd); }
-.fo-protected { color: #1b7f37; font-weight: 600; } .fo-masked { color: #c46300; font-weight: 600; }
-.fo-replaced { color: #375fa0; font-weight: 600; } .fo-matches { color: #c81e1e; font-weight: 600; }
-.fo-note { display: block; font-size: 0.85rem; opacity: 0.8; font-weight: normal; }
-a.fo-download { display: inline-block; padding: 0.45rem 1rem; border-radius: 8px; background: #2563eb; color: #fff !important; text-decoration: none; font-weight: 600; }
-a.fo-download:hover { background: #1d4ed8; }
-.fo-muted { opacity: 0.75; font-size: 0.9rem; }
+.fo-results { font-size: 1rem; }
+.fo-results .fo-summary { font-size: 1.15rem; margin: 0.2rem 0 0.8rem; }
+.fo-results .fo-problems { border-left: 5px solid #c62828; background: rgba(198, 40, 40, 0.08); padding: 0.5rem 1rem; margin: 0 0 1rem; border-radius: 6px; }
+.fo-results .fo-problems p { margin: 0.3rem 0; }
+.fo-results .fo-card { border: 1px solid var(--border-color-primary, #ddd); border-radius: 10px; padding: 0.9rem 1.1rem; margin: 0 0 1.2rem; }
+.fo-results .fo-card h3 { margin: 0 0 0.6rem; font-size: 1.1rem; }
+.fo-results .fo-pair { display: grid; grid-template-columns: 1fr 1fr; gap: 0.9rem; }
+.fo-results .fo-pair figure { margin: 0; }
+.fo-results .fo-pair img { width: 100%; max-height: 460px; object-fit: contain; border-radius: 6px; display: block; margin: 0; }
+.fo-results .fo-pair figcaption { text-align: center; font-weight: 600; margin-top: 0.3rem; }
+.fo-results table.fo-faces { width: 100%; border-collapse: collapse; margin: 0.8rem 0 0.7rem; font-size: 0.95rem; border: none !important; }
+.fo-results table.fo-faces th, .fo-results table.fo-faces td { text-align: left; padding: 0.4rem 0.6rem; border: none !important;
+  border-bottom: 1px solid var(--border-color-primary, #ddd) !important; }
+.fo-results table.fo-faces th { font-weight: 600; opacity: 0.8; }
+.fo-results td.fo-protected { color: #1b7f37 !important; font-weight: 600; } .fo-results td.fo-masked { color: #c46300 !important; font-weight: 600; }
+.fo-results td.fo-replaced { color: #375fa0 !important; font-weight: 600; } .fo-results td.fo-matches { color: #c81e1e !important; font-weight: 600; }
+.fo-results .fo-note { display: block; font-size: 0.85rem; opacity: 0.8; font-weight: normal; }
+.fo-results a.fo-download { display: inline-block; padding: 0.45rem 1rem; border-radius: 8px; background: #2563eb; color: #fff !important;
+  text-decoration: none !important; font-weight: 600; }
+.fo-results a.fo-download:hover { background: #1d4ed8; }
+.fo-results .fo-muted { opacity: 0.75; font-size: 0.9rem; }
 """
 
 def zip_results(results:list) -> bytes:
@@ -301,8 +305,8 @@ def protect_request(protector:PhotoProtector, files, kept, method:str, policy:st
     refused, note = [], ''
     if files:
         kept, refused = protector.read([str(f) for f in files], root)
-        note = ('Your uploads were deleted from the server as soon as they were read. To try other settings on the same '
-                'photos, change them and press the button again; drop new photos to start over.')
+        note = 'Your uploads were deleted from the server as soon as they were read.' + (
+            ' To try other settings on the same photos, change them and press the button again; drop new photos to start over.' if kept else '')
     elif kept: note = 'The photos of your last upload again (kept in memory only). Drop new photos to start over.'
     else: return results_html([PhotoResult('', message='No photo yet: drop one or more photos in the box (or click it to choose them), then press the button.')]), [], None
     settings = Settings(method, policy or Settings.policy, tuple(flip or ()), geometry or Settings.geometry, 'both' if thorough else DEFAULT_DETECTOR.detector)
@@ -322,6 +326,14 @@ Everything happens on this computer: your photos are not sent anywhere, and each
 
 def _attribute_label(name:str) -> str: return name.replace('_', ' ').lower().capitalize()
 
+def upload_box(label:str) -> gr.File:
+    "gradio's box for dropping or choosing several files, handing on each upload's path and nothing else."
+    box = gr.File(label=label, file_count='multiple', type='filepath', height=230, elem_id='photos')
+    # gradio 6.31's File makes an empty temporary file in the upload folder for each file it hands on, and never
+    # uses or deletes it; the page hands on the path of the upload itself, which the request deletes once read.
+    box._process_single_file = lambda f: f.path
+    return box
+
 def build_app(protector:PhotoProtector=None, **protector_options) -> gr.Blocks:
     "The page (a gradio `Blocks`) over `protector` (default: a new `PhotoProtector(**protector_options)`, which loads the models once)."
     protector = protector or PhotoProtector(**protector_options)
@@ -329,13 +341,13 @@ def build_app(protector:PhotoProtector=None, **protector_options) -> gr.Blocks:
     with gr.Blocks(title='faceobf: protect the people in your photos', analytics_enabled=False, delete_cache=(60, 600)) as demo:
         gr.Markdown(INTRO)
         with gr.Row(equal_height=False):
-            with gr.Column(scale=5):
-                files = gr.File(label='1. Your photos (JPEG, PNG, WebP...; up to '
-                                f'{protector.max_bytes / 1e6:g} MB and {protector.max_pixels / 1e6:g} megapixels each)',
-                                file_count='multiple', type='filepath', height=230, elem_id='photos')
-            with gr.Column(scale=4):
+            with gr.Column(scale=1):
+                files = upload_box('1. Your photos')
+                gr.Markdown(f'JPEG, PNG, WebP, TIFF, BMP or GIF; up to {protector.max_bytes / 2**20:g} MB and {protector.max_pixels / 1e6:g} '
+                            f'megapixels each, {protector.max_photos} at a time.', elem_classes='fo-small')
+            with gr.Column(scale=1):
                 method = gr.Radio([(m, m) for m in METHODS], value=DEFAULT_METHOD, label='2. How each face is replaced', elem_id='method')
-                gr.Markdown('\n'.join(f'- **{m}**: {method_description(m)}' for m in METHODS), elem_classes='fo-methods')
+                gr.Markdown('\n'.join(f'- **{m}**: {method_description(m)}' for m in METHODS), elem_classes='fo-small')
                 with gr.Accordion('More choices: attributes and face shape', open=False, visible=takes_any(DEFAULT_METHOD, 'attributes', 'geometry')) as more:
                     policy = gr.Dropdown([(f'{p.name}: {p.description}', p.name) for p in POLICIES.values()], value=Settings.policy,
                                          label='Attributes to change', visible=takes_any(DEFAULT_METHOD, 'attributes'))
@@ -345,7 +357,7 @@ def build_app(protector:PhotoProtector=None, **protector_options) -> gr.Blocks:
                     geometry = gr.Radio([(f'{g}: {GEOMETRY_WORDS.get(g, g)}', g) for g in GEOMETRIES], value=Settings.geometry,
                                         label='Face shape to draw', visible=takes_any(DEFAULT_METHOD, 'geometry'))
                 thorough = gr.Checkbox(False, label="Look harder for faces (also dlib's CNN detector: finds more turned and small faces, much slower)")
-                go = gr.Button('3. Protect the faces', variant='primary', size='lg', elem_id='protect')
+        go = gr.Button('3. Protect the faces', variant='primary', size='lg', elem_id='protect')
         results = gr.HTML('<p class="fo-placeholder">Your results will appear here: each photo before and after, with a line for every face.</p>',
                           elem_id='results', padding=True, min_height=120)
         kept = gr.State([], time_to_live=3600)
@@ -365,8 +377,9 @@ def build_app(protector:PhotoProtector=None, **protector_options) -> gr.Blocks:
 # %% ../nbs/11_app.ipynb #7b3e0a38
 PAGE_CSS = """
 .gradio-container { max-width: 1280px !important; margin: 0 auto !important; }
-.fo-methods ul { margin-top: 0 !important; } .fo-methods li { font-size: 0.9rem; }
-#protect { font-size: 1.15rem; }
+.fo-small, .fo-small p, .fo-small li { font-size: 0.9rem !important; }
+.fo-small ul { margin-top: 0 !important; }
+#protect { font-size: 1.2rem; max-width: 520px; margin: 0.4rem auto; }
 """
 
 def launch_options(host:str='127.0.0.1', port:int=7860, max_bytes:int=MAX_BYTES) -> dict:
@@ -389,13 +402,13 @@ def check_port(host:str, port:int):
             raise UserError(f"cannot serve on {host}:{port} ({e.strerror or e}): another program uses that port, or the address is "
                             "not this computer's; choose another with --port (or --host)") from None
 
-def serve(host:str='127.0.0.1', port:int=7860, models_dir=None, max_megabytes:float=MAX_BYTES / 1e6,
+def serve(host:str='127.0.0.1', port:int=7860, models_dir=None, max_megabytes:float=MAX_BYTES / 2**20,
           max_megapixels:float=MAX_PIXELS / 1e6, temp_dir=None, open_browser:bool=False):
     "Serve the page at http://`host`:`port` until interrupted (blocking); uploads pass through `temp_dir` (default: a private temporary folder, removed at the end)."
     check_port(host, port)
     folder = private_upload_folder(temp_dir)
     try:
-        demo = build_app(PhotoProtector(models_dir, max_megabytes * 1e6, max_megapixels * 1e6))
+        demo = build_app(PhotoProtector(models_dir, max_megabytes * 2**20, max_megapixels * 1e6))
         demo.launch(inbrowser=open_browser, prevent_thread_lock=True, **launch_options(host, port, demo.protector.max_bytes))
         where = 'this computer only' if host in ('127.0.0.1', 'localhost', '::1') else 'other computers can reach it too'
         print(f"faceobf app: open http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port} in a browser ({where}); "
