@@ -15,6 +15,7 @@ import html
 import inspect
 import io
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -402,11 +403,16 @@ def check_port(host:str, port:int):
             raise UserError(f"cannot serve on {host}:{port} ({e.strerror or e}): another program uses that port, or the address is "
                             "not this computer's; choose another with --port (or --host)") from None
 
+def _interrupt(*_): raise KeyboardInterrupt
+
 def serve(host:str='127.0.0.1', port:int=7860, models_dir=None, max_megabytes:float=MAX_BYTES / 2**20,
           max_megapixels:float=MAX_PIXELS / 1e6, temp_dir=None, open_browser:bool=False):
     "Serve the page at http://`host`:`port` until interrupted (blocking); uploads pass through `temp_dir` (default: a private temporary folder, removed at the end)."
     check_port(host, port)
     folder = private_upload_folder(temp_dir)
+    if threading.current_thread() is threading.main_thread():  # `kill` stops it as Ctrl+C does: the upload folder goes too
+        signal.signal(signal.SIGTERM, _interrupt)
+    demo = None
     try:
         demo = build_app(PhotoProtector(models_dir, max_megabytes * 2**20, max_megapixels * 1e6))
         demo.launch(inbrowser=open_browser, prevent_thread_lock=True, **launch_options(host, port, demo.protector.max_bytes))
@@ -415,4 +421,5 @@ def serve(host:str='127.0.0.1', port:int=7860, models_dir=None, max_megabytes:fl
               f"uploads pass through {folder} and are deleted once read. Ctrl+C stops it.", flush=True)
         demo.block_thread()
     finally:
+        if demo is not None: demo.close()
         if temp_dir is None: shutil.rmtree(folder, ignore_errors=True)
