@@ -6,13 +6,8 @@ when run as root) enables it. Playwright never downloads a browser here: it is g
 """
 import base64
 import io
-import os
-import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -20,43 +15,27 @@ import pytest
 
 from conftest import REPO
 
-CHROMIUM = next((shutil.which(n) for n in ('chromium', 'chromium-browser') if shutil.which(n)), None)
+sys.path.insert(0, str(REPO/'scripts'))
+from app_screenshot import chromium_path, start_app, upload_and_protect  # noqa: E402
+
+CHROMIUM = chromium_path()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed: 'sudo apt-get install chromium' enables "
                                 "the browser test (./run.sh test installs it when run as root)")
 OUT = REPO/'output'/'test-app'  # screenshots, for a look (ignored by git)
 THRESHOLD = 0.6                 # dlib's match threshold: a distance at least this is another person
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope='module')
 def app(tmp_path_factory):
-    "The app in its own process: (url, upload folder, pid); stopped after the module."
+    "The app in its own process, as `serve` runs it: its url, upload folder and pid; stopped after the module."
     uploads, log = tmp_path_factory.mktemp('uploads'), tmp_path_factory.mktemp('log')/'app.log'
-    port = _free_port()
-    code = f'from faceobf.app import serve; serve(port={port}, temp_dir={str(uploads)!r})'
-    with open(log, 'w') as out:
-        proc = subprocess.Popen([sys.executable, '-c', code], cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3'))
-    url, started = f'http://127.0.0.1:{port}/', time.time()
-    try:
-        while True:
-            if proc.poll() is not None: pytest.fail(f'the app stopped ({proc.returncode}):\n{log.read_text()[-3000:]}')
-            try:
-                with urllib.request.urlopen(url, timeout=2): break
-            except OSError: pass
-            if time.time() - started > 180: pytest.fail(f'the app did not answer in 180 s:\n{log.read_text()[-3000:]}')
-            time.sleep(0.5)
-        print(f'\napp answered {time.time() - started:.1f} s after its start')
-        yield dict(url=url, uploads=uploads, pid=proc.pid, log=log)
+    started = time.time()
+    proc, url = start_app(uploads, log)
+    print(f'\napp answered {time.time() - started:.1f} s after its start')
+    try: yield dict(url=url, uploads=uploads, pid=proc.pid, log=log)
     finally:
-        proc.terminate()
-        try: proc.wait(30)
-        except subprocess.TimeoutExpired: proc.kill()
+        proc.kill()  # its upload folder is the test's; TensorFlow's orderly exit would take seconds
+        proc.wait(60)
 
 
 @pytest.fixture(scope='module')
@@ -89,26 +68,6 @@ def _page(browser, outside:list):
     page = browser.new_context(viewport={'width': 1280, 'height': 900}).new_page()
     page.on('request', lambda r: None if r.url.startswith(('http://127.0.0.1', 'data:', 'blob:')) else outside.append(r.url))
     return page
-
-
-def _upload_and_protect(page, app, paths):
-    "Open the page, drop `paths` on it, wait until gradio has uploaded every one, press the button."
-    page.goto(app['url'])
-    page.wait_for_selector('#protect')
-    uploads = []
-    track = lambda r: uploads.append(r) if r.method == 'POST' and '/upload' in r.url else None
-    page.on('request', track)
-    page.set_input_files('#photos input[type=file]', [str(p) for p in paths])
-    page.wait_for_function('stems => stems.every(s => document.querySelector("#photos").innerText.includes(s))',
-                           arg=[p.stem for p in paths])  # listed: their uploads have started
-    seen = -1
-    while seen != len(uploads):  # gradio may upload the files in several requests: wait for all of them
-        seen = len(uploads)
-        for r in uploads: assert r.response().ok, r.url
-        page.wait_for_timeout(300)
-    page.remove_listener('request', track)
-    assert uploads
-    page.click('#protect')
 
 
 def _faces(page, name):
@@ -145,7 +104,7 @@ def test_page_protects_the_sample_photos(app, browser, files):
     originals = {n: _pixels(files[n].read_bytes()) for n in ('astronaut.png', 'grace_hopper.png')}
     page = _page(browser, outside)
     started = time.time()
-    _upload_and_protect(page, app, [files['astronaut.png']])
+    upload_and_protect(page, app['url'], [files['astronaut.png']])
     page.wait_for_selector('.fo-card[data-name="astronaut.png"]', timeout=120_000)
     print(f'astronaut: {time.time() - started:.1f} s from the upload to the result on the page')
     with page.expect_download() as download: page.click('.fo-card[data-name="astronaut.png"] a.fo-download')
@@ -156,8 +115,8 @@ def test_page_protects_the_sample_photos(app, browser, files):
 
     # two sessions at once: each gets its own results
     other = _page(browser, outside)
-    _upload_and_protect(page, app, [files['grace_hopper.png']])
-    _upload_and_protect(other, app, [files['astronaut.png']])
+    upload_and_protect(page, app['url'], [files['grace_hopper.png']])
+    upload_and_protect(other, app['url'], [files['astronaut.png']])
     page.wait_for_selector('.fo-card[data-name="grace_hopper.png"]', timeout=120_000)
     other.wait_for_selector('.fo-card[data-name="astronaut.png"]', timeout=120_000)
     card_names = lambda p: p.eval_on_selector_all('.fo-card', 'cards => cards.map(c => c.dataset.name)')
@@ -175,7 +134,7 @@ def test_bad_files_get_one_clear_message_each(app, browser, files):
     outside = []
     page = _page(browser, outside)
     bad = ['notes.txt', 'half.jpg', 'huge.jpg', 'poster.png', 'wall.png']
-    _upload_and_protect(page, app, [files[n] for n in bad])
+    upload_and_protect(page, app['url'], [files[n] for n in bad])
     page.wait_for_selector('.fo-problems', timeout=120_000)
     lines = page.eval_on_selector_all('.fo-problem', 'ps => ps.map(p => p.textContent)')
     assert [l.split(':')[0] for l in lines] == bad, lines
