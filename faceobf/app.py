@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 os.environ['GRADIO_ANALYTICS_ENABLED'] = 'False'  # before gradio is imported: no telemetry and no version check
 
+import atexit
 import base64
 import html
 import inspect
@@ -81,7 +82,7 @@ def read_upload(path, name:str=None, max_bytes:int=MAX_BYTES, max_pixels:int=MAX
     size = path.stat().st_size
     if size == 0: raise PhotoError(f"{name}: the file is empty: choose the photo again")
     if size > max_bytes:
-        raise PhotoError(f"{name}: {size / 2**20:.1f} MB is more than the page accepts ({max_bytes / 2**20:g} MB): "
+        raise PhotoError(f"{name}: {size / 2**20:.1f} MB is more than the page accepts ({max_bytes / 2**20:.3g} MB): "
                          "save a smaller copy (a JPEG, say) and drop that")
     try:
         with Image.open(path) as im: w, h = im.size  # the header only: no pixel decoded yet
@@ -389,8 +390,11 @@ def launch_options(host:str='127.0.0.1', port:int=7860, max_bytes:int=MAX_BYTES)
                 max_file_size=4 * int(max_bytes), footer_links=[], css=PAGE_CSS, theme=gr.themes.Default(primary_hue='blue'))
 
 def private_upload_folder(folder=None) -> Path:
-    "Make gradio keep uploads in `folder` (default: a new temporary folder only this user can read) and return it; call it before a launch."
-    folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix='faceobf-app-'))
+    "Make gradio keep uploads in `folder` (default: a new temporary folder only this user can read, removed when Python exits) and return it; call it before a launch."
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix='faceobf-app-'))
+        atexit.register(shutil.rmtree, folder, True)
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     os.environ['GRADIO_TEMP_DIR'] = str(folder)  # gradio's documented setting, read when a server starts
     return folder
