@@ -161,6 +161,11 @@ class PhotoProtector:
             self._obfuscators[settings] = make_obfuscator(settings.method, settings.detector, self.shared, **settings.options())
         return self._obfuscators[settings]
 
+    def warm_up(self, settings:Settings=Settings()):
+        "Build the `Obfuscator` for `settings` and run it once on the astronaut, so that the first request does not wait for the network's first call."
+        from faceobf.core import sample_photos
+        with self._lock: self.obfuscator(settings)(sample_photos()['astronaut'])
+
     def read(self, paths, root=None) -> tuple:
         "`(photos, refused)`: `(name, pixels)` of each readable upload in `paths`, and a `PhotoResult` with the message for each other; every upload is deleted (`discard_upload` up to `root`)."
         photos, refused = [], []
@@ -418,7 +423,9 @@ def serve(host:str='127.0.0.1', port:int=7860, models_dir=None, max_megabytes:fl
         signal.signal(signal.SIGTERM, _interrupt)
     demo = None
     try:
-        demo = build_app(PhotoProtector(models_dir, max_megabytes * 2**20, max_megapixels * 1e6))
+        protector = PhotoProtector(models_dir, max_megabytes * 2**20, max_megapixels * 1e6)
+        protector.warm_up()
+        demo = build_app(protector)
         demo.launch(inbrowser=open_browser, prevent_thread_lock=True, **launch_options(host, port, demo.protector.max_bytes))
         where = 'this computer only' if host in ('127.0.0.1', 'localhost', '::1') else 'other computers can reach it too'
         print(f"faceobf app: open http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port} in a browser ({where}); "
