@@ -6,7 +6,7 @@ Starts the app (`faceobf.app.serve`) in its own process on a free 127.0.0.1 port
 through Debian's chromium (`sudo apt-get install chromium`; Playwright downloads nothing). It drops the astronaut
 alone twice (the first request after the start, then a second one), timing each from the upload to the result on
 the page, then both sample photos, and saves that page as app.png. The baseline, measured in the same run: this
-process calls the same `Obfuscator` (built as the page builds it) on the same photo, twice. Writes app.png and
+process calls the same `Obfuscator` (built as the page builds it) on the same photo, once untimed, then twice. Writes app.png and
 app.md/.csv (with the app process's resident memory and the machine) into --out. tests/test_app_browser.py uses
 its helpers (`chromium_path`, `start_app`, `upload_and_protect`).
 """
@@ -110,6 +110,7 @@ def main():
         from faceobf.app import PhotoProtector, Settings
         obf = PhotoProtector().obfuscator(Settings())  # as the page builds it: the default settings, models loaded once
         photo = decode_photo(paths[0])[0]
+        obf(photo)  # warm, as `serve` warms the page's before it opens it
         direct_s = []
         for _ in range(2):
             t = time.perf_counter(); obf(photo); direct_s.append(time.perf_counter() - t)
@@ -120,7 +121,8 @@ def main():
     load = ', '.join(f'{v:.1f}' for v in os.getloadavg())
     note = (f'The astronaut (512x512, one face), default settings. page_s: from dropping the photo on the page in chromium to '
             f'its result on the page (upload, decoding, the Obfuscator, encoding, the page\'s HTML). direct_obfuscator_s: the '
-            f'same Obfuscator called in one process on the same pixels, the baseline. The app process held {rss:.0f} MiB '
+            f'same Obfuscator called in one process on the same pixels after one untimed call, the baseline (serve also runs it once before '
+            f'it opens the page). The app process held {rss:.0f} MiB '
             f'(resident set) after its requests; {len(left)} upload file(s) were left in its upload folder. '
             f'Command: `.venv/bin/python scripts/app_screenshot.py --out {a.out}`; machine: {environment()["machine"]}, '
             f'load average {load} (1, 5, 15 min) when it ended.')
