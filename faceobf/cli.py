@@ -14,15 +14,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
-from .core import read_photo, PhotoError, quiet_stderr
+from .core import read_photo, PhotoError, UserError, quiet_stderr
 from .landmarks import ModelFileError, DEFAULT_DETECTOR, STAGE1_DETECTOR, DETECTORS
 from .generate.vocabulary import POLICIES, GEOMETRIES, TONES, METHODS, DEFAULT_METHOD, METHOD_ALIASES, get_policy
 from . import files
 from .video import DETECT_EVERY
 
 # %% auto #0
-__all__ = ['MAX_MIN_SCORE', 'COMMANDS', 'build_parser', 'UserError', 'run_prepare', 'run_train', 'obfuscation_options',
-           'run_obfuscate', 'run_plan', 'run_manifest', 'run_verify', 'run_demo', 'main']
+__all__ = ['MAX_MIN_SCORE', 'COMMANDS', 'build_parser', 'run_prepare', 'run_train', 'obfuscation_options', 'run_obfuscate',
+           'run_plan', 'run_manifest', 'run_verify', 'run_demo', 'run_app', 'main']
 
 # %% ../nbs/12_cli.ipynb #d1f61a01
 def _size(text):
@@ -68,16 +68,14 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 # %% ../nbs/12_cli.ipynb #9634d0bd
 def _add_demo(sub):
     d = sub.add_parser('demo', help='obfuscate the sample photos that installed packages ship; writes results and figures',
-                       description='Obfuscate the faces of two sample photos (scikit-image\'s astronaut, matplotlib\'s Grace Hopper) '
-                                   'with the shipped models, and save the results, a before/after figure (before_after.png), '
-                                   'the stage-1 figure (stage1_demo.png) and where detection fails (missed_faces_sample.png).')
+                       description='Obfuscate the faces of two sample photos (the astronaut, Grace Hopper) and save the results with three figures: '
+                                   'before and after (before_after.png), stage 1 (stage1_demo.png), where detection fails (missed_faces_sample.png).')
     d.add_argument('--out', default='output/demo', help='folder for the results and figures (default: %(default)s)')
 
 def _add_prepare(sub):
     r = sub.add_parser('prepare', help='run stage 1 on a CelebA folder into a stage-1 cache', formatter_class=_HelpFormatter, description=
-        'Detect, landmark and align the face of every selected CelebA image, once, and cache the aligned crop, '
-        'its 68 landmarks, the 40 attributes and the identity in compressed shards for training. Images without a '
-        'detected face are dropped and counted. An interrupted run resumes when started again with the same options.')
+        'Detect, landmark and align the face of every selected CelebA image once, and cache crop, 68 landmarks, 40 attributes and identity '
+        'in compressed shards for training. Images without a face are dropped and counted. A run resumes when started again.')
     r.add_argument('data_dir', metavar='DATA_DIR', help='CelebA folder: the three annotation files beside img_align_celeba/ or img_celeba/')
     r.add_argument('--out', required=True, metavar='CACHE_DIR', help='folder for the cache (new, empty, or a cache to resume)')
     r.add_argument('--size', type=_size, default=(128, 64), metavar='HxW', help="crop height x width; 128x64 is the report's")
@@ -147,9 +145,8 @@ def _add_obfuscate(sub):
 def _add_plan(sub):
     p = sub.add_parser('plan', help='list the photos of a large collection in a manifest, for a resumable run (obfuscate --manifest)',
                        formatter_class=_HelpFormatter, description=
-        'Write a manifest (JSON lines) of every photo among INPUTs (local paths, folders, globs, or fsspec URLs) with its result name, '
-        'size and SHA-256. `faceobf obfuscate --manifest M` then runs it, on this machine or on a Ray cluster; a run that is '
-        'killed resumes where it stopped, and no photo is done twice.')
+        'Write a manifest (JSON lines) of every photo among INPUTs (paths, folders, globs, fsspec URLs) with its result name, size and '
+        'SHA-256. `faceobf obfuscate --manifest M` runs it here or on a Ray cluster; a killed run resumes, and no photo is done twice.')
     p.add_argument('inputs', nargs='+', metavar='INPUT', help='photos, folders, glob patterns or URLs')
     p.add_argument('-o', '--out', required=True, metavar='DIR', help='folder for the results (local or shared by every worker)')
     p.add_argument('--manifest', required=True, metavar='M.jsonl', help='the manifest to write')
@@ -159,11 +156,9 @@ def _add_plan(sub):
 
 def _add_verify(sub):
     v = sub.add_parser('verify', help='check with dlib\'s face recogniser that obfuscated faces no longer match', description=
-        'For each face of ORIGINAL (found as obfuscate finds faces), the distance between dlib face-recognition embeddings '
-        'of it and of OBFUSCATED: where the face is found again, at its original place, and at every other face found in '
-        'OBFUSCATED; the smallest distance counts. 0.6 or more (dlib\'s threshold) means the recogniser no longer matches '
-        'them. Exit status: 0 when every face is protected; 1 when one is not, or when ORIGINAL shows no face to check; '
-        '2 when OBFUSCATED is not ORIGINAL with its faces replaced (another size, or another scene around the faces).')
+        'For each face of ORIGINAL, dlib\'s distance to OBFUSCATED where the face is found again, at its own place and at every other '
+        'face found; the smallest counts, and 0.6 (dlib\'s threshold) or more is protected. Exit status: 0 when every face is protected; '
+        '1 when one is not, or ORIGINAL shows no face; 2 when OBFUSCATED is not ORIGINAL with its faces replaced (other size or scene).')
     v.add_argument('original', metavar='ORIGINAL'); v.add_argument('obfuscated', metavar='OBFUSCATED')
     v.add_argument('--detector', default=DEFAULT_DETECTOR.detector, choices=DETECTORS, help="the detector obfuscate used (default: %(default)s)")
 
@@ -183,6 +178,17 @@ def _add_train(sub, kind:str, what:str):
     t.add_argument('--overwrite', action='store_true', help='replace a finished model in MODEL_DIR')
     t.add_argument('--quiet', action='store_true', help='one line per epoch instead of a progress bar')
 
+def _add_app(sub):
+    a = sub.add_parser('app', help='the web page: drop photos, see each face replaced and checked, download the results', formatter_class=_HelpFormatter,
+                       description='Serve faceobf\'s page on this computer (http://HOST:PORT) until Ctrl+C. Uploads are deleted once read; '
+                                   'results carry no metadata and are never stored; nothing is sent anywhere.')
+    a.add_argument('--host', default='127.0.0.1', help='address to listen on (only this computer reaches 127.0.0.1)')
+    a.add_argument('--port', type=_whole(1), default=7860, help='port to listen on')
+    a.add_argument('--models', metavar='DIR', default=None, help='folder of the networks, as for obfuscate (default: the shipped ones)')
+    a.add_argument('--max-megabytes', type=float, default=25, help='largest upload accepted')
+    a.add_argument('--max-megapixels', type=float, default=40, help='largest photo accepted')
+    a.add_argument('--open', action='store_true', help='open the page in a browser')
+
 def build_parser() -> argparse.ArgumentParser:
     "The `faceobf` argument parser."
     p = argparse.ArgumentParser(prog='faceobf', description=
@@ -190,14 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
         'CelebA and dlib\'s 68-point landmark model are for non-commercial research only.')
     p.add_argument('--version', action='version', version=f'faceobf {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
-    _add_demo(sub); _add_prepare(sub); _add_obfuscate(sub); _add_plan(sub); _add_verify(sub)
+    _add_demo(sub); _add_prepare(sub); _add_obfuscate(sub); _add_plan(sub); _add_verify(sub); _add_app(sub)
     _add_train(sub, 'fac', 'face attribute classifier (40 CelebA attributes)')
     _add_train(sub, 'recon', 'reconstruction network (stage 2, the U-Net)')
     return p
-
-# %% ../nbs/12_cli.ipynb #57ea0e24
-class UserError(Exception):
-    "An error the user can fix; the CLI prints its message and exits with status 1."
 
 # %% ../nbs/12_cli.ipynb #7c740df1
 def run_prepare(args) -> dict:
@@ -269,18 +271,14 @@ def run_obfuscate(args) -> list:
     return results
 
 # %% ../nbs/12_cli.ipynb #7b2c0e11
-def _plan(inputs, out, manifest, overwrite=False, threads=4, quiet=False) -> dict:
+def run_plan(args) -> dict:
+    "The `plan` subcommand (and `obfuscate --manifest` with a new manifest): write the manifest; exit status 1 when an input is missing."
     from faceobf import cluster
-    try: p = cluster.plan_manifest(inputs, out, manifest, overwrite=overwrite, threads=threads, progress=not quiet)
+    try: p = cluster.plan_manifest(args.inputs, args.out, args.manifest, overwrite=args.overwrite, threads=getattr(args, 'threads', 4), progress=not args.quiet)
     except (FileExistsError, ValueError) as e: raise UserError(str(e)) from None
     for f, why in p['passed_over']: print(f"passed over: {f}: {why}", file=sys.stderr)
     for item, why in p['problems']: print(f"failed: {item}: {why}", file=sys.stderr)
     print(cluster.format_plan(p))
-    return p
-
-def run_plan(args) -> dict:
-    "The `plan` subcommand: write the manifest; exit status 1 when an input is missing."
-    p = _plan(args.inputs, args.out, args.manifest, args.overwrite, args.threads, args.quiet)
     if p['problems']: raise SystemExit(1)
     return p
 
@@ -290,7 +288,7 @@ def run_manifest(args, options:dict) -> dict:
     from faceobf import cluster
     if not Path(args.manifest).exists():
         if not args.inputs: raise UserError(f"{args.manifest}: no such manifest; plan one first: faceobf plan INPUTS -o OUT --manifest {args.manifest}")
-        if _plan(args.inputs, args.out, args.manifest, args.overwrite, quiet=args.quiet)['problems']: raise SystemExit(1)
+        run_plan(args)
     elif args.inputs: print(f"note: {args.manifest} exists: its photos are run, not the INPUTs given", file=sys.stderr)
     _obfuscator(options)
     try:
@@ -306,40 +304,33 @@ def run_manifest(args, options:dict) -> dict:
 # %% ../nbs/12_cli.ipynb #8223325e
 def run_verify(args) -> list:
     "The `verify` subcommand: exit status 0 when every face of ORIGINAL is protected, 1 when one is not (or none could be checked), 2 when the photos are not a pair."
-    from faceobf.recognizer import verify_protection, MATCH_THRESHOLD
+    from faceobf.recognizer import verify_protection, describe_protection
     try: rows = verify_protection(read_photo(args.original), read_photo(args.obfuscated), config=replace(DEFAULT_DETECTOR, detector=args.detector))
     except PhotoError as e: raise UserError(str(e)) from None
     except ValueError as e: print(f"faceobf verify: error: {e}", file=sys.stderr); raise SystemExit(2)
-    if not rows:
-        print(f"could not verify: no face found in {args.original} (try another --detector)"); raise SystemExit(1)
-    for r in rows:
-        where = 'found again' if r['detected_after'] else 'no longer detected; embedded at its original place'
-        if r['distance_elsewhere'] is not None and r['distance_elsewhere'] <= r['distance']: where = f"most like the face at {tuple(r['elsewhere_box'])}"
-        print(f"face {r['face']} at {tuple(r['box'])}: {where}: distance {r['distance']:.3f} "
-              f"{'>=' if r['protected'] else '<'} {MATCH_THRESHOLD}: {'protected' if r['protected'] else 'NOT protected (still matches)'}")
-    n = sum(r['protected'] for r in rows)
-    print(f"{n} of {len(rows)} face(s) protected against dlib's recogniser")
-    if n < len(rows): raise SystemExit(1)
+    if not rows: print(f"could not verify: no face found in {args.original} (try another --detector)"); raise SystemExit(1)
+    print('\n'.join(describe_protection(rows)))
+    print(f"{sum(r['protected'] for r in rows)} of {len(rows)} face(s) protected against dlib's recogniser")
+    if not all(r['protected'] for r in rows): raise SystemExit(1)
     return rows
 
 # %% ../nbs/12_cli.ipynb #f0baed0a
 def run_demo(args) -> list:
     "The `demo` subcommand (faceobf.demo)."
     with quiet_stderr():
-        from faceobf.demo import obfuscation_demo
+        from faceobf.demo import obfuscation_demo, describe
         rows = obfuscation_demo(args.out)
-    for r in rows:
-        if 'figure' in r: print(f"figure: {r['figure']}")
-        elif 'missed' in r: print(f"detectors on the astronaut {r['missed']['variant']}: HOG {r['missed']['hog']}, CNN {r['missed']['mmod']} face(s)")
-        else:
-            change = f" flipped {', '.join(sorted(r['flipped']))}" if r.get('flipped') else ''
-            dist = f"; dlib distance {r['distance']:.2f} after {r['tries']} tr{'y' if r['tries'] == 1 else 'ies'}" if 'distance' in r else ''
-            print(f"{r['photo']}: face {r['face']} at {tuple(r['box'])}: {r['method']}{change}{dist}{'; ' + r['fallback'] if 'fallback' in r else ''} -> {r['output']}")
+    print('\n'.join(describe(rows)))
     return rows
+
+def run_app(args):
+    "The `app` subcommand (faceobf.app): the web page, until Ctrl+C."
+    with quiet_stderr(): from faceobf.app import serve
+    serve(args.host, args.port, args.models, args.max_megabytes, args.max_megapixels, open_browser=args.open)
 
 # %% ../nbs/12_cli.ipynb #79783bdb
 COMMANDS = {'demo': run_demo, 'prepare': run_prepare, 'train-fac': run_train, 'train-recon': run_train, 'obfuscate': run_obfuscate,
-            'plan': run_plan, 'verify': run_verify}
+            'plan': run_plan, 'verify': run_verify, 'app': run_app}
 
 def main(argv=None) -> int:
     "Entry point of the `faceobf` command."

@@ -23,7 +23,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['TEMP_TAG', 'MAX_NAME_BYTES', 'MAX_PIXELS', 'OUTPUT_FORMATS', 'ATTRIBUTE_NAMES', 'PROTECTED_ATTRIBUTES', 'CROP_SIZE',
-           'fit_name', 'temp_path_for', 'is_temp_file', 'atomic_write', 'remove_stale_temps', 'PhotoError',
+           'fit_name', 'temp_path_for', 'is_temp_file', 'atomic_write', 'remove_stale_temps', 'UserError', 'PhotoError',
            'as_rgb_uint8', 'decode_photo', 'read_photo', 'save_photo', 'sample_photos', 'attribute_index',
            'quiet_stderr', 'default_models_dir', 'environment', 'ProcessPool', 'process_map', 'markdown_table',
            'write_table', 'portable', 'write_report']
@@ -81,6 +81,9 @@ def remove_stale_temps(folder, recursive:bool=False) -> list:
     return removed
 
 # %% ../nbs/00_core.ipynb #9a89fe72
+class UserError(Exception):
+    "An error the user can fix (a wrong path, a port in use, an option that makes no sense): a front end shows its one line and stops."
+
 class PhotoError(ValueError):
     "A photo that cannot be read or written; the message names the file."
 
