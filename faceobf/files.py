@@ -58,8 +58,11 @@ def collect_inputs(items) -> tuple:
     found, seen, problems, skipped = [], {}, [], []
     def take(f:Path, root:Path):
         key = f.resolve()
-        if key in seen: skipped.append((str(f), f'the same file as {seen[key]}, taken once'))
-        else: seen[key] = str(f); found.append((f, root))
+        if key not in seen: seen[key] = len(found); found.append((f, root)); return
+        first = found[seen[key]][0]
+        if first.is_symlink() and not f.is_symlink():  # the file itself after a link to it: the file is taken, the link passed over
+            skipped.append((str(first), f'the same file as {f}, taken once')); found[seen[key]] = (f, root)
+        else: skipped.append((str(f), f'the same file as {first}, taken once'))
     def search(folder:Path, root:Path):
         for f in sorted(folder.rglob('*')):
             if f.is_dir() and not f.is_symlink(): continue  # a sub-folder: its files come on their own
