@@ -106,7 +106,7 @@ def same_face(box_a, box_b) -> bool:
     return box_iou(box_a, box_b) >= SAME_FACE_IOU
 
 # %% ../nbs/00_landmarks.ipynb #c15e8c79
-CENTERFACE_MIN_SCORE = 0.5  # CenterFace's detections scored below this are dropped (chosen in reports/stage1/detector_recall.md)
+CENTERFACE_MIN_SCORE = 0.3  # CenterFace's detections scored below this are dropped (chosen in reports/stage1/detector_recall.md)
 CENTERFACE_TILE = 1600      # a photo wider or taller than this is looked at in overlapping tiles of about this size
 CENTERFACE_OVERLAP = 160    # pixels that neighbouring tiles share: a face narrower than this lies whole in one of them
 CENTERFACE_LARGEST = 400    # while a copy's short side exceeds this, a copy 4 times smaller is looked at too, for larger faces
