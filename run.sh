@@ -14,6 +14,9 @@
 #                               to the repository (scripts/clean_report_notebook.py), and
 #                               the figures of CelebA faces stay out of git (.gitignore)
 #   ./run.sh faceobf ARGS...    the command line tool inside the venv (e.g. prepare --help)
+#   ./run.sh app                the web page on http://127.0.0.1:7860 (this computer only): drop photos, see and
+#                               download the results (faceobf.app; nbs/11_app.ipynb)
+#   ./run.sh lab                JupyterLab on the notebooks in nbs/, on 127.0.0.1 only
 #   ./run.sh timings [NB ...]   run each notebook at its defaults; their times -> reports/notebooks/timings.md
 #   ./run.sh models DATA_ROOT   retrain the shipped default models from CelebA data sets
 #   ./run.sh readme             regenerate the README's figures (faceobf demo -> reports/demo/)
@@ -73,6 +76,14 @@ case "$cmd" in
     # without data, which must say what they skipped), so nbdev-test leaves them out: run once, not twice.
     echo "== notebooks (nbdev-test; 05-07 in pytest) =="
     nbdev-test --n-workers 2 --timing --cell-timing-min 20 --skip-file-re '^(05g_obfuscator|06_recognizer|07_evaluation)\.ipynb$'
+    # the browser test (tests/test_app_browser.py) drives Debian's chromium: installed here when we may (as root, as in CI)
+    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "run.sh: installing chromium with apt-get (for the browser test)" >&2
+        { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "run.sh: could not install chromium" >&2
+      fi
+      command -v chromium >/dev/null 2>&1 || echo "run.sh: skipping the browser test (tests/test_app_browser.py): chromium is missing; 'sudo apt-get install chromium' (or ./run.sh test as root) enables it" >&2
+    fi
     echo "== package and repository (pytest) =="
     python -m pytest -q "$@"
     ;;
@@ -186,6 +197,10 @@ PY
     # every notebook at its default parameters (what a reader runs in JupyterLab) -> reports/notebooks/timings.md
     venv; TF_CPP_MIN_LOG_LEVEL=2 "$VENV/bin/python" scripts/time_notebooks.py "$@" ;;
   faceobf) venv; "$VENV/bin/faceobf" "$@" ;;
+  app) venv; TF_CPP_MIN_LOG_LEVEL=2 exec "$VENV/bin/faceobf" app "$@" ;;
+  lab) venv
+    root=(); [ "$(id -u)" = 0 ] && root=(--allow-root)  # JupyterLab refuses root unless told
+    exec "$VENV/bin/jupyter" lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=nbs --no-browser "${root[@]}" "$@" ;;
   readme) venv; "$VENV/bin/faceobf" demo --out reports/demo
     "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README ;;
   help|-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;

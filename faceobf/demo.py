@@ -20,7 +20,8 @@ from .generate.obfuscator import Obfuscator, comparison_figure
 DEMO_OUT = 'output/demo'  # the main job's results: a folder git ignores
 
 # %% auto #0
-__all__ = ['DEMO_OUT', 'save_figure_atomically', 'stage1_demo', 'hard_variants', 'missed_faces_demo', 'obfuscation_demo']
+__all__ = ['DEMO_OUT', 'save_figure_atomically', 'stage1_demo', 'hard_variants', 'missed_faces_demo', 'obfuscation_demo',
+           'describe']
 
 # %% ../nbs/08_demo.ipynb #81922bef
 def save_figure_atomically(fig, path):
@@ -107,3 +108,16 @@ def obfuscation_demo(out_dir=DEMO_OUT) -> list:
     rows += [dict(missed=r) for r in missed_faces_demo(out)]
     rows.append(dict(figure=str(out/'missed_faces_sample.png')))
     return rows
+
+# %% ../nbs/08_demo.ipynb #1h08h008
+def describe(rows:list) -> list:
+    "One line per row of `obfuscation_demo`: each face (method, attributes flipped, dlib's distance), each figure, each detector trial."
+    lines = []
+    for r in rows:
+        if 'figure' in r: lines.append(f"figure: {r['figure']}")
+        elif 'missed' in r: lines.append(f"detectors on the astronaut {r['missed']['variant']}: HOG {r['missed']['hog']}, CNN {r['missed']['mmod']} face(s)")
+        else:
+            change = f" flipped {', '.join(sorted(r['flipped']))}" if r.get('flipped') else ''
+            dist = f"; dlib distance {r['distance']:.2f} after {r['tries']} tr{'y' if r['tries'] == 1 else 'ies'}" if 'distance' in r else ''
+            lines.append(f"{r['photo']}: face {r['face']} at {tuple(r['box'])}: {r['method']}{change}{dist}{'; ' + r['fallback'] if 'fallback' in r else ''} -> {r['output']}")
+    return lines

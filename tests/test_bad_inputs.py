@@ -83,7 +83,7 @@ def test_every_class_is_done_or_refused_by_name(zoo, astro, tmp_path):
         assert status[name]['status'] == 'done', (name, status[name])
     assert 'only the first of its 2 frames' in status['animated.gif']['note'] and 'animated.gif' in res.stderr
     passed = {os.path.basename(p['file']): p['why'] for p in rep['passed_over']}
-    assert 'convert them to JPEG' in passed['phone.heic'] and 'not a photo type' in passed['notes.txt']
+    assert 'convert them to JPEG' in passed['phone.heic'] and 'not a photo or video type' in passed['notes.txt']
     assert 'broken link' in passed['dangling.png'] and 'not followed' in passed['again']
     assert 'the same file as' in passed['link_to_whole.png'] and 'link_to_whole.png' not in status  # one photo, reached twice: once
     assert 'passed over: ' in res.stderr and 'phone.heic' in res.stderr
