@@ -119,8 +119,9 @@ def _add_obfuscate(sub):
     o.add_argument('--min-score', type=_min_score, default=DEFAULT_DETECTOR.min_score, help='detections scored below this '
                    f'(0 to {MAX_MIN_SCORE}) are covered with the filled ellipse instead of regenerated (weak detections are often '
                    'false alarms); no detection is ever left as it was')
-    o.add_argument('--detector', default=DEFAULT_DETECTOR.detector, choices=DETECTORS, help="how faces are found: dlib's HOG detector "
-                   "(fast), its CNN (mmod: finds more turned and small faces, slower on a CPU), or both (their union)")
+    o.add_argument('--detector', default=DEFAULT_DETECTOR.detector, choices=DETECTORS, help="how faces are found: CenterFace (a small CNN "
+                   "shipped in faceobf: faces from about 16 px in photos of any size), dlib's HOG (the report's; misses faces under ~80 px), "
+                   "dlib's CNN (mmod: slow on a CPU), or both (HOG and mmod)")
     o.add_argument('--models', metavar='DIR', default=None, help="folder with recon.keras (and fac.keras; else the shipped classifier), or a "
                    "shipped generator: 'edit' = the network trained by the adversarial editing recipe (nbs/04a_generator); default: the report's")
     o.add_argument('--workers', type=_whole(1), default=None, metavar='N', help='processes that share the photos (each loads the models once; '
@@ -180,8 +181,7 @@ def _add_train(sub, kind:str, what:str):
 
 def _add_app(sub):
     a = sub.add_parser('app', help='the web page: drop photos, see each face replaced and checked, download the results', formatter_class=_HelpFormatter,
-                       description='Serve faceobf\'s page on this computer (http://HOST:PORT) until Ctrl+C. Uploads are deleted once read; '
-                                   'results carry no metadata and are never stored; nothing is sent anywhere.')
+                       description='Serve faceobf\'s page at http://HOST:PORT until Ctrl+C. Uploads are deleted once read; results carry no metadata.')
     a.add_argument('--host', default='127.0.0.1', help='address to listen on (only this computer reaches 127.0.0.1)')
     a.add_argument('--port', type=_whole(1), default=7860, help='port to listen on')
     a.add_argument('--models', metavar='DIR', default=None, help='folder of the networks, as for obfuscate (default: the shipped ones)')

@@ -90,7 +90,7 @@ def test_every_class_is_done_or_refused_by_name(zoo, astro, tmp_path):
     # every face found was replaced, and no result carries metadata
     for name in ('whole.png', 'rotated_gps.jpg', 'meta.webp', 'cmyk.jpg'):
         faces = status[name]['faces']
-        assert faces and faces[0]['score'] > 1 and all(f['method'] == 'mask' for f in faces), (name, faces)  # weak boxes are masked too
+        assert faces and faces[0]['score'] > 0.5 and all(f['method'] == 'mask' for f in faces), (name, faces)  # weak boxes are masked too
         src, dst = np.asarray(Image.open(zoo/name).convert('RGB')), np.asarray(Image.open(status[name]['output']).convert('RGB'))
         if name != 'rotated_gps.jpg': assert _face_changed(src, dst, faces[0]['box']) > 40, name
     for name in ('rotated_gps.jpg', 'meta.png', 'meta.webp', 'meta.tiff'):

@@ -228,7 +228,8 @@ def test_analysis_scripts_explain_themselves_and_missing_data(tmp_path):
                                   ('exaggeration_diversity.py', [tmp_path, '--cache', tmp_path/'none'], 'no stage-1 cache'),
                                   ('cpu_generator_benchmark.py', [tmp_path/'none'], 'not a stage-1 cache'),
                                   ('adaptive_attacker.py', [tmp_path, '--cache', tmp_path/'none'], 'no stage-1 cache'),
-                                  ('diversity_levers.py', [tmp_path, '--cache', tmp_path/'none'], 'no stage-1 cache')):
+                                  ('diversity_levers.py', [tmp_path, '--cache', tmp_path/'none'], 'no stage-1 cache'),
+                                  ('detector_recall.py', [tmp_path], 'no celeba-wild-dev here')):
         assert run(BIN/'python', REPO/'scripts'/script, '--help', check=True).stdout.strip()
         res = run(BIN/'python', REPO/'scripts'/script, *args)
         assert res.returncode != 0 and message in res.stderr and 'Traceback' not in res.stderr, (script, res.stderr)

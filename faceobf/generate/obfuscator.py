@@ -29,7 +29,7 @@ def identity_distance(photo, new_photo, face:Face, reference=None, stop_below:fl
     l, t, r, b = face.box; m = face.width
     y0, x0 = max(t - m, 0), max(l - m, 0)
     window = new_photo[y0:b + m, x0:r + m]
-    for f in detect_faces(window, DetectorConfig(upsample=0 if face.width >= 100 else 1)):  # HOG needs about 80 pixels
+    for f in detect_faces(window, DEFAULT_DETECTOR):
         if same_face((f.box[0] + x0, f.box[1] + y0, f.box[2] + x0, f.box[3] + y0), face.box):
             best = min(best, embedding_distance(ref, face_embedding(window, f)))
     return best
