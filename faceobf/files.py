@@ -216,7 +216,9 @@ PHOTOS_PER_WORKER = 8  # below this many photos each, fewer processes are used
 
 def file_worker(options:dict, progress:bool=False):
     "A worker's job function `(src, dst, overwrite) -> row`: `obfuscate_file` with its own `Obfuscator` built from `options` (and a video's `audio`, `detect_every`)."
+    import cv2
     from faceobf.generate.obfuscator import Obfuscator
+    cv2.setNumThreads(1)  # one process a core: OpenCV's own threads (the detector's network) would only compete
     return partial(obfuscate_file, Obfuscator.from_options(**options), audio=options.get('audio', True),
                    every=options.get('detect_every', DETECT_EVERY), progress=progress)
 
