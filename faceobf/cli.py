@@ -273,19 +273,19 @@ def run_obfuscate(args) -> list:
 # %% ../nbs/12_cli.ipynb #7b2c0e11
 def run_plan(args) -> dict:
     "The `plan` subcommand (and `obfuscate --manifest` with a new manifest): write the manifest; exit status 1 when an input is missing."
-    from faceobf import cluster
-    try: p = cluster.plan_manifest(args.inputs, args.out, args.manifest, overwrite=args.overwrite, threads=getattr(args, 'threads', 4), progress=not args.quiet)
+    from faceobf import manifest
+    try: p = manifest.plan_manifest(args.inputs, args.out, args.manifest, overwrite=args.overwrite, threads=getattr(args, 'threads', 4), progress=not args.quiet)
     except (FileExistsError, ValueError) as e: raise UserError(str(e)) from None
     for f, why in p['passed_over']: print(f"passed over: {f}: {why}", file=sys.stderr)
     for item, why in p['problems']: print(f"failed: {item}: {why}", file=sys.stderr)
-    print(cluster.format_plan(p))
+    print(manifest.format_plan(p))
     if p['problems']: raise SystemExit(1)
     return p
 
 def run_manifest(args, options:dict) -> dict:
     "`obfuscate --manifest`: plan it from the inputs when it does not exist, check the options here, run it, and summarise."
     from functools import partial
-    from faceobf import cluster
+    from faceobf import cluster, manifest
     if not Path(args.manifest).exists():
         if not args.inputs: raise UserError(f"{args.manifest}: no such manifest; plan one first: faceobf plan INPUTS -o OUT --manifest {args.manifest}")
         run_plan(args)
@@ -297,7 +297,7 @@ def run_manifest(args, options:dict) -> dict:
                                  retry_failed=args.retry_failed, progress=not args.quiet)
     except (KeyError, ValueError, FileNotFoundError, RuntimeError) as e: raise UserError(str(e).strip('"')) from None
     print(cluster.format_summary(s))
-    if args.report: _write_report(args.report, files.run_report(options, cluster.manifest_results(args.manifest), manifest=str(args.manifest)))
+    if args.report: _write_report(args.report, files.run_report(options, manifest.manifest_results(args.manifest), manifest=str(args.manifest)))
     if s['failed']: raise SystemExit(1)
     return s
 

@@ -61,7 +61,7 @@ def timed_split(obf, files, out_dir):
 
 def per_photo_seconds(manifest) -> dict:
     "Mean wall-clock and CPU seconds of a photo on a worker, from the log's records, each worker's first photo (its warm-up) left out."
-    from faceobf.cluster import log_path
+    from faceobf.manifest import log_path
     recs = [json.loads(l) for l in log_path(manifest).read_text().splitlines() if l.startswith('{"id"')]
     seen, kept = set(), []
     for r in recs:
@@ -72,7 +72,8 @@ def per_photo_seconds(manifest) -> dict:
 
 def manifest_costs(template_row, template_record, rows, folder):
     "Seconds and bytes to write a manifest and a log of `rows` rows like the templates, and to scan them as a resumed run does."
-    from faceobf.cluster import RunLog, log_path, run_manifest, iter_manifest, sha256_of
+    from faceobf.cluster import run_manifest
+    from faceobf.manifest import RunLog, log_path, iter_manifest, sha256_of
     m = folder/'synthetic.jsonl'
     t = time.perf_counter()
     with open(m, 'w') as f: f.writelines(json.dumps(dict(template_row, id=k)) + '\n' for k in range(rows))
@@ -118,7 +119,8 @@ def main():
     if len(files) < a.photos: sys.exit(f"{photos_dir}: {len(files)} photos, fewer than --photos {a.photos}")
     import ray
     from faceobf.cli import build_parser, obfuscation_options
-    from faceobf.cluster import plan_manifest, run_manifest, manifest_results, obfuscate_job, start_ray, log_path
+    from faceobf.cluster import run_manifest, obfuscate_job, start_ray
+    from faceobf.manifest import plan_manifest, manifest_results, log_path
     from faceobf.core import environment, write_report
     env, load = environment(), {}
     work = Path(tempfile.mkdtemp(prefix='faceobf-cluster-bench-'))
@@ -153,7 +155,7 @@ def main():
         obf = obfuscate_job(obfuscation_options(build_parser().parse_args(['obfuscate', 'x']))).args[0].args[0]  # the Obfuscator inside the command's job
         split_files = files[:a.split_photos + 1]
         split, per_photo = timed_split(obf, split_files, work/'split')
-        from faceobf.cluster import sha256_of
+        from faceobf.manifest import sha256_of
         t = time.perf_counter()
         for f in files: sha256_of(f)
         hash_mb_s = sum(f.stat().st_size for f in files) / (time.perf_counter() - t) / 1e6  # one thread, files in the page cache

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN, REPO, run
-from faceobf.cluster import (obfuscate_job, plan_manifest, run_manifest, manifest_results, log_path, start_ray, sha256_of,
-                             iter_manifest)
+from faceobf.cluster import obfuscate_job, run_manifest, start_ray
+from faceobf.manifest import plan_manifest, manifest_results, log_path, sha256_of, iter_manifest
 from faceobf.core import atomic_write, sample_photos, save_photo, is_temp_file
 
 
