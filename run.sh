@@ -145,7 +145,7 @@ case "$cmd" in
     pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir "../data/models/recon-$preset" -p preset_name "$preset" -p limit None -p bench_batches 0 "${ep4[@]}" "${sets[@]}" "${ev[@]}"
     if [ "$preset" = paper ] && [ -f data/models/fac-paper/fac.keras ] && [ -f data/models/recon-paper/recon.keras ]; then mkdir -p data/models/paper
       cp data/models/fac-paper/fac.keras data/models/fac-paper/fac.json data/models/recon-paper/recon.keras data/models/recon-paper/recon.json data/models/paper/; fi
-    pm 05_generation generation -p data_root "$data" "${ph5[@]}" "${models[@]}"
+    pm 05g_obfuscator generation -p data_root "$data" "${ph5[@]}" "${models[@]}"
     pm 06_recognizer recognizer -p cache_root ../data/cache -p preset_name "$preset" -p seed "$seed" "${ep[@]}" "${ev[@]}"
     # the evaluation, in rooms: 07b runs every method over the photos (kept in data/evaluation for the next two),
     # 07c trains the report's recogniser on them (Table 3), 07d grades the generators (07a has no data to read)

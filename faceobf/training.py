@@ -19,7 +19,7 @@ import numpy as np
 from .core import atomic_write, environment
 
 # %% auto #0
-__all__ = ['PRESETS', 'MODEL_LICENCE', 'FACPreset', 'ReconPreset', 'RecognizerPreset', 'preset_names', 'get_preset',
+__all__ = ['PRESETS', 'MODEL_LICENCE', 'QUICK_XLA', 'FACPreset', 'ReconPreset', 'RecognizerPreset', 'preset_names', 'get_preset',
            'register_preset', 'cache_digest', 'write_model_card', 'update_model_card', 'load_model_with_card',
            'read_log', 'run_callbacks', 'fit_keeping_best', 'run_epochs', 'run_with_backend']
 
@@ -240,10 +240,13 @@ def run_epochs(model, # a built Keras object holding all the run's state (networ
     return first
 
 # %% ../nbs/00_training.ipynb #5bbe46c4
-def run_with_backend(backend:str, code:str, timeout:int=600) -> str:
-    "Run Python `code` in a fresh process whose Keras uses `backend`; return its stdout (raises on failure)."
+QUICK_XLA = '--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true'  # compile fast, run slower
+
+def run_with_backend(backend:str, code:str, timeout:int=600, quick_compile:bool=True) -> str:
+    "Run Python `code` in a fresh process whose Keras uses `backend`; return its stdout (raises on failure). `quick_compile`: XLA without its slow optimisations (`QUICK_XLA`)."
     import subprocess, sys
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL='3')
+    if quick_compile: env['XLA_FLAGS'] = f"{os.environ.get('XLA_FLAGS', '')} {QUICK_XLA}".strip()
     res = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=timeout)
     if res.returncode != 0: raise RuntimeError(f"{backend} run failed:\n{res.stderr[-3000:]}")
     return res.stdout

@@ -36,3 +36,13 @@ def test_each_notebook_is_run_once():
     skip = re.search(r"--skip-file-re '([^']+)'", (REPO/'run.sh').read_text()).group(1)
     left_out = sorted(p.stem for p in (REPO/'nbs').glob('*.ipynb') if re.search(skip, p.name))
     assert left_out == sorted(PAPERMILL), left_out
+
+
+def test_report_notebooks_take_their_parameters():
+    "Every notebook `./run.sh report` (or this file) runs by papermill has a cell tagged `parameters`: without it papermill puts the given values before the notebook's defaults, which then win."
+    names = set(re.findall(r'(?m)^\s*pm (\w+) ', (REPO/'run.sh').read_text())) | set(PAPERMILL)
+    assert len(names) > 5, names
+    for name in sorted(names):
+        nb = json.loads((REPO/'nbs'/f'{name}.ipynb').read_text())
+        tagged = [c for c in nb['cells'] if 'parameters' in c.get('metadata', {}).get('tags', [])]
+        assert len(tagged) == 1, f'{name}: {len(tagged)} cells tagged parameters'

@@ -21,7 +21,7 @@ from ..recognizer import Gallery, embed_face_near
 from .measures import ssim_by_pixel, masked_mean, face_detail, identity_diversity, tone_slope
 
 # %% auto #0
-__all__ = ['METHOD_ORDER', 'evaluation_methods', 'evaluate_photo', 'with_progress', 'methods_for', 'evaluate_photos',
+__all__ = ['METHOD_ORDER', 'evaluation_methods', 'methods_for', 'evaluate_photo', 'with_progress', 'evaluate_photos',
            'build_gallery', 'save_run', 'load_run', 'attacker_rows', 'honesty_rows', 'reid_vs_detection']
 
 # %% ../../nbs/07b_attackers.ipynb #7b000008
@@ -42,6 +42,12 @@ def evaluation_methods(models, bank=None, names=METHOD_ORDER) -> dict:
     unknown = [n for n in names if n not in build]
     if unknown: raise ValueError(f"unknown methods {unknown}; choose from {', '.join(build)}")
     return {name: build[name]() for name in names}
+
+def methods_for(models_dir=None, names=METHOD_ORDER) -> dict:
+    "The comparison's methods in `names` with the models in `models_dir` (None: the shipped ones), loaded once if a method needs them."
+    from functools import cache
+    from faceobf.generate.shipped import load_models
+    return evaluation_methods(cache(partial(load_models, models_dir)), names=names)
 
 # %% ../../nbs/07b_attackers.ipynb #7b000011
 def evaluate_photo(photo, methods:dict, crop_size=CROP_SIZE, attack:bool=True, identity=None) -> dict:
@@ -71,12 +77,6 @@ def with_progress(it, total:int, desc:str, show:bool=True):
     if not show: return it
     from tqdm.auto import tqdm
     return tqdm(it, total=total, desc=desc, leave=False, mininterval=2.0)
-
-def methods_for(models_dir=None, names=METHOD_ORDER) -> dict:
-    "The comparison's methods in `names` with the models in `models_dir` (None: the shipped ones), loaded once if a method needs them."
-    from functools import cache
-    from faceobf.generate.shipped import load_models
-    return evaluation_methods(cache(partial(load_models, models_dir)), names=names)
 
 def _evaluate_file(path, identity, attack, methods, crop_size) -> tuple:
     "`(evaluate_photo's result, None)`, or `(None, why it was skipped)`."
