@@ -123,7 +123,7 @@ def _add_obfuscate(sub):
                    "shipped in faceobf: faces from about 16 px in photos of any size), dlib's HOG (the report's; misses faces under ~80 px), "
                    "dlib's CNN (mmod: slow on a CPU), or both (HOG and mmod)")
     o.add_argument('--models', metavar='DIR', default=None, help="folder with recon.keras (and fac.keras; else the shipped classifier), or a "
-                   "shipped generator: 'edit' = the network trained by the adversarial editing recipe (nbs/04a_generator); default: the report's")
+                   "shipped generator: 'edit' = the network trained by the adversarial editing recipe (nbs/04a_adversarial); default: the report's")
     o.add_argument('--workers', type=_whole(1), default=None, metavar='N', help='processes that share the photos (each loads the models once; '
                    f'used from {files.PHOTOS_PER_WORKER} photos per process; the same results as one process; default: one per core, up to 4; '
                    'with --address, every CPU of the cluster)')

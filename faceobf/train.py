@@ -82,7 +82,7 @@ def _ssim_recipe(preset, train, val, out, epochs, overwrite, verbose, data):
                        out, epochs=epochs, overwrite=overwrite, verbose=verbose, data=data)
 
 def _adversarial_recipe(preset, train, val, out, epochs, overwrite, verbose, data):
-    from faceobf.generator import train_generator
+    from faceobf.adversarial import train_generator
     from faceobf.generate.shipped import load_models
     return train_generator(preset, train, val, out, load_models().fac, epochs=epochs, overwrite=overwrite, progress=verbose == 1, data=data)
 
