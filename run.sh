@@ -19,8 +19,8 @@
 #   ./run.sh lab                JupyterLab on the notebooks in nbs/, on 127.0.0.1 only
 #   ./run.sh timings [NB ...]   run each notebook at its defaults; their times -> reports/notebooks/timings.md
 #   ./run.sh models DATA_ROOT   retrain the shipped default models from CelebA data sets
-#   ./run.sh readme             regenerate the README's figures (faceobf demo -> reports/demo/)
-#                               and rewrite README.md from nbs/index.ipynb
+#   ./run.sh readme             regenerate the README's figures (faceobf demo -> reports/demo/), reports/summary.md,
+#                               README.md from nbs/index.ipynb and reports/README.md from nbs/results.ipynb
 #   ./run.sh venv               only build the virtualenv
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -85,7 +85,8 @@ case "$cmd" in
       command -v chromium >/dev/null 2>&1 || echo "run.sh: skipping the browser test (tests/test_app_browser.py): chromium is missing; 'sudo apt-get install chromium' (or ./run.sh test as root) enables it" >&2
     fi
     echo "== package and repository (pytest) =="
-    python -m pytest -q "$@"
+    # two workers, each test file on one (its fixtures built once): the 2-core CI machine is kept busy
+    python -m pytest -q -n 2 --dist loadfile "$@"
     ;;
   report)
     venv
@@ -207,7 +208,9 @@ PY
     root=(); [ "$(id -u)" = 0 ] && root=(--allow-root)  # JupyterLab refuses root unless told
     exec "$VENV/bin/jupyter" lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=nbs --no-browser "${root[@]}" "$@" ;;
   readme) venv; "$VENV/bin/faceobf" demo --out reports/demo
-    "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README ;;
+    "$VENV/bin/python" scripts/summary_table.py   # reports/summary.md, which nbs/index.ipynb quotes
+    "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README
+    "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/results.ipynb --output-dir reports --output README ;;
   help|-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
   *) die "unknown command '$cmd' (try ./run.sh help)" ;;
 esac

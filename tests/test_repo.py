@@ -39,10 +39,27 @@ def test_notebooks_are_clean(tmp_path):
     assert not _differences(proj/'nbs', REPO/'nbs', '*.ipynb'), 'run nbdev-clean and commit'
 
 
-def test_readme_is_rendered_from_index(tmp_path):
-    run(BIN/'jupyter', 'nbconvert', '--to', 'markdown', '--log-level', 'WARN', REPO/'nbs'/'index.ipynb',
+@pytest.mark.parametrize('notebook, page', [('index', 'README.md'), ('results', 'reports/README.md')])
+def test_readme_is_rendered_from_its_notebook(notebook, page, tmp_path):
+    run(BIN/'jupyter', 'nbconvert', '--to', 'markdown', '--log-level', 'WARN', REPO/'nbs'/f'{notebook}.ipynb',
         '--output-dir', tmp_path, '--output', 'README', check=True)
-    assert (tmp_path/'README.md').read_text() == (REPO/'README.md').read_text(), 'run ./run.sh readme and commit'
+    assert (tmp_path/'README.md').read_text() == (REPO/page).read_text(), 'run ./run.sh readme and commit'
+
+
+def test_readme_is_a_front_door():
+    "At most 150 lines; every notebook in its map; the summary table as scripts/summary_table.py writes it now."
+    readme = (REPO/'README.md').read_text()
+    assert len(readme.splitlines()) <= 150, len(readme.splitlines())
+    notebooks = sorted(p.stem for p in (REPO/'nbs').glob('[0-9]*.ipynb'))
+    assert notebooks and [n for n in notebooks if f'| `{n}` |' not in readme] == []
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('summary_table', REPO/'scripts'/'summary_table.py')
+    summary_table = importlib.util.module_from_spec(spec); spec.loader.exec_module(summary_table)
+    import csv
+    with open(REPO/'reports'/'evaluation'/'methods.csv', newline='') as f: page = summary_table.summary(list(csv.DictReader(f)))
+    assert page == (REPO/'reports'/'summary.md').read_text(), 'run scripts/summary_table.py and commit'
+    table = re.search(r'(?m)^(?:\|.*\n)+', page).group(0).rstrip('\n')
+    assert table in readme, 'README.md does not show reports/summary.md as it is now: copy it into nbs/index.ipynb'
 
 
 def test_ci_runs_the_readme_test_command():
@@ -94,11 +111,11 @@ def test_report_rejects_unknown_options(tmp_path):
                                    'evaluation/honesty.md', 'generation/obfuscation.md', 'evaluation/generator.md',
                                    'evaluation/adaptive_attacker.md', 'evaluation/adaptive_attacker_tone.md',
                                    'evaluation/adaptive_attacker_pooled.md', 'generation/diversity_levers.md'])
-def test_readme_tables_are_the_reports(table):
-    "The README quotes the regenerated report's tables; after `./run.sh report`, copy them into nbs/index.ipynb."
+def test_results_page_tables_are_the_reports(table):
+    "reports/README.md quotes the regenerated report's tables; after `./run.sh report`, copy them into nbs/results.ipynb."
     blocks = re.findall(r'(?m)^(?:\|.*\n?)+', (REPO/'reports'/table).read_text())  # each table of the page
-    readme = (REPO/'README.md').read_text()
-    assert blocks and all(b.rstrip('\n') in readme for b in blocks), f'README.md does not show reports/{table} as it is now'
+    readme = (REPO/'reports'/'README.md').read_text()
+    assert blocks and all(b.rstrip('\n') in readme for b in blocks), f'reports/README.md does not show reports/{table} as it is now'
 
 
 # Issue 11: a repository that keeps the privacy it sells. Figures with faces are committed only
