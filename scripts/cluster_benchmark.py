@@ -254,7 +254,8 @@ def plan_page(d, price):
     hash_rate = d['hash_mb_per_s']
     return f"""# Ten million photos on a cluster, on paper
 
-From the numbers of [benchmark.md](benchmark.md) (`{d['command']}`, {d['date']}). Every figure below is a formula over them, written
+Written by `{d['command']}` on {d['date']}, from the numbers of [benchmark.md](benchmark.md) that it measured (`--pages-only` writes
+both pages again from benchmark.json). Every figure below is a formula over them, written
 out, so that a measure on other photos or another machine changes the inputs, not the method. Assumptions are marked as such.
 
 ## Workers and hours
