@@ -92,10 +92,10 @@ def write_celeba_annotations(folder, files, attrs, identities, splits, attr_name
     "Write the three CelebA annotation files for `files` into `folder`, in CelebA's format (CRLF)."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     attr_names = attr_names or ATTRIBUTE_NAMES
-    rows = [f'{f} ' + ' '.join(f'{2 * int(v) - 1:2d}' for v in a) for f, a in zip(files, attrs)]
+    rows = [f'{f} ' + ' '.join(f'{2 * int(v) - 1:2d}' for v in a) for f, a in zip(files, attrs, strict=True)]
     (folder/ATTR_FILE).write_bytes('\r\n'.join([str(len(files)), ' '.join(attr_names)] + rows + ['']).encode())
-    (folder/IDENTITY_FILE).write_bytes(''.join(f'{f} {i}\r\n' for f, i in zip(files, identities)).encode())
-    (folder/PARTITION_FILE).write_bytes(''.join(f'{f} {s}\r\n' for f, s in zip(files, splits)).encode())
+    (folder/IDENTITY_FILE).write_bytes(''.join(f'{f} {i}\r\n' for f, i in zip(files, identities, strict=True)).encode())
+    (folder/PARTITION_FILE).write_bytes(''.join(f'{f} {s}\r\n' for f, s in zip(files, splits, strict=True)).encode())
 
 # %% ../nbs/03_dataset.ipynb #cfb0ce75
 IMAGE_FOLDERS = ('img_align_celeba', 'img_celeba')
@@ -279,7 +279,7 @@ def cache_summary(cache_dir, names) -> dict:
             for r in z['dropped_reasons']: key = r.split(':')[0]; reasons[key] = reasons.get(key, 0) + 1
         nbytes += (Path(cache_dir)/name).stat().st_size
     n_kept = int(kept.sum())
-    return dict(kept=n_kept, kept_per_split=dict(zip(SPLITS, map(int, kept))), dropped=dropped, drop_reasons=reasons,
+    return dict(kept=n_kept, kept_per_split=dict(zip(SPLITS, map(int, kept), strict=True)), dropped=dropped, drop_reasons=reasons,
                 bytes=nbytes, bytes_per_image=round(nbytes / max(n_kept, 1)))
 
 # %% ../nbs/03_dataset.ipynb #20b4a880
@@ -304,7 +304,7 @@ class Stage1Cache:
                 raise ValueError(f"{self.dir/name}: unreadable shard ({e}); delete it and run `faceobf prepare` again to rebuild it") from None
         cat = {k: np.concatenate(v) for k, v in parts.items()}
         self.arrays = {k: cat[k] for k in CACHE_ARRAYS}
-        self.dropped = list(zip(cat['dropped_files'], cat['dropped_reasons']))
+        self.dropped = list(zip(cat['dropped_files'], cat['dropped_reasons'], strict=True))
 
     def __len__(self): return len(self.arrays['files'])
     def __repr__(self): return f"Stage1Cache({self.dir}: {len(self):,} faces {self.size[0]}x{self.size[1]}, {len(self.dropped):,} dropped)"

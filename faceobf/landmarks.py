@@ -148,7 +148,7 @@ def _merge(found) -> list:
     "`found`: `(box, score, level, tile)`; each face once: the larger of two boxes of one face, no part of a face found whole elsewhere."
     kept = []
     for box, score, level, tile in sorted(found, key=lambda f: f[0][0] - f[0][2]):  # widest first
-        def part_of(k):  # mostly inside a wider box found at a coarser scale or in another tile, and not much smaller than it
+        def part_of(k, box=box, level=level, tile=tile):  # mostly inside a wider box found at a coarser scale or in another tile, and not much smaller than it
             kb, _, kl, kt = k
             iw = max(0, min(box[2], kb[2]) - max(box[0], kb[0])); ih = max(0, min(box[3], kb[3]) - max(box[1], kb[1]))
             return ((kl, kt) != (level, tile) and iw * ih >= 0.5 * (box[2] - box[0]) * (box[3] - box[1])
@@ -168,7 +168,7 @@ def centerface_boxes(img, # RGB uint8 photo
         for y, th in _tiles(h):
             for x, tw in _tiles(w):
                 boxes, scores = _centerface_pass(np.ascontiguousarray(copy[y:y + th, x:x + tw]), min_score)
-                found += [(tuple(float(v) / scale for v in b + [x, y, x, y]), float(s), level, (y, x)) for b, s in zip(boxes, scores)
+                found += [(tuple(float(v) / scale for v in b + [x, y, x, y]), float(s), level, (y, x)) for b, s in zip(boxes, scores, strict=True)
                           if level == 0 or b[2] - b[0] >= _COARSE_MIN]
         if min(h, w) <= CENTERFACE_LARGEST: break
         level, scale = level + 1, scale / _PYRAMID
@@ -218,7 +218,7 @@ def _find_boxes(img, detector, upsample) -> list:
     if detector == 'centerface': return [(dlib_style_box(b), s) for b, s in centerface_boxes(img, upsample=upsample)]
     if detector == 'hog':
         rects, scores, _ = _hog_detector().run(img, upsample, 0.0)
-        return [(_box(r), s) for r, s in zip(rects, scores)]
+        return [(_box(r), s) for r, s in zip(rects, scores, strict=True)]
     if detector == 'mmod': return [(_box(d.rect), d.confidence) for d in _mmod_detector()(img, upsample)]
     hog = _find_boxes(img, 'hog', upsample)
     return hog + [(b, s) for b, s in _find_boxes(img, 'mmod', upsample) if not any(same_face(b, h) for h, _ in hog)]

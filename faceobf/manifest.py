@@ -110,7 +110,7 @@ def plan_manifest(inputs, out_dir, path, overwrite:bool=False, threads:int=4, pr
     with ThreadPoolExecutor(max(int(threads), 1)) as pool:
         facts = list(tqdm(pool.map(_size_and_hash, names), total=len(names), unit='photo', desc='hashing', disable=not progress))
     rows = []
-    for k, (name, (_, dst), (size, digest, error)) in enumerate(zip(names, planned, facts)):
+    for k, (name, (_, dst), (size, digest, error)) in enumerate(zip(names, planned, facts, strict=True)):
         row = dict(id=k, input=name, output=os.path.abspath(dst), size=size, sha256=digest)
         if error: row['error'] = error
         elif not overwrite and os.path.lexists(row['output']):

@@ -174,7 +174,7 @@ def identity_draw(identities, # identity of every available face
     n_test_of = np.full(n_identities, n_test // n_identities)
     n_test_of[rng.choice(n_identities, n_test % n_identities, replace=False)] += 1
     train, test = [], []
-    for ident, k in zip(chosen, n_test_of):
+    for ident, k in zip(chosen, n_test_of, strict=True):
         photos = rng.choice(np.flatnonzero(identities == ident), per_identity, replace=False)
         test += list(photos[:k]); train += list(photos[k:])
     return np.array(train), np.array(test), chosen

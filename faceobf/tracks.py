@@ -66,7 +66,7 @@ def sample_clip(kind:str, frames:int=40, size=(320, 240)) -> tuple:
     for k in range(frames):
         u = k / max(frames - 1, 1)
         img, faces = background.astype(np.float32), []
-        for (patch, alpha, lm), (x, y) in zip(heads, [((0.2 + 0.6 * u) * w, 0.38 * h), ((0.8 - 0.6 * u) * w, 0.64 * h)]):
+        for (patch, alpha, lm), (x, y) in zip(heads, [((0.2 + 0.6 * u) * w, 0.38 * h), ((0.8 - 0.6 * u) * w, 0.64 * h)], strict=True):
             ph, pw = patch.shape[:2]
             x0, y0 = int(x - pw / 2), int(y - ph / 2)
             X0, Y0, X1, Y1 = max(x0, 0), max(y0, 0), min(x0 + pw, w), min(y0 + ph, h)
@@ -213,7 +213,7 @@ def _follow_again(track, i:int, face, history):
     back = Track(-1); back.add(i, face.box, face.landmarks)
     _follow_back(back, history, until=since)
     at = {j: k for k, j in enumerate(track.frames)}
-    for j, box, lm in zip(back.frames[:-1], back.boxes[:-1], back.landmarks[:-1]):
+    for j, box, lm in zip(back.frames[:-1], back.boxes[:-1], back.landmarks[:-1], strict=True):
         if j in at: track.boxes[at[j]], track.landmarks[at[j]] = tuple(box), np.asarray(lm, np.float32)
         else: track.add(j, box, lm)  # frames after the track had ended (ascending: `since` is its last)
 
@@ -245,7 +245,7 @@ def find_tracks(frames, detector:DetectorConfig, every:int=DETECT_EVERY, fps:flo
             faces = detect_faces(frame, detector)
             pairs = sorted(((box_iou(moved[tr.id][1], f.box), a, b) for a, tr in enumerate(live) for b, f in enumerate(faces)), reverse=True)
             matched, taken = {}, set()
-            for iou, a, b in pairs:
+            for _iou, a, b in pairs:
                 if a in matched or b in taken: continue
                 near = same_face(live[a].boxes[-1], faces[b].box) or same_face(moved[live[a].id][1], faces[b].box)
                 if not near and live[a].misses and same_face(_head_box(moved[live[a].id][1]), _head_box(faces[b].box)): near = True  # a face missed before: where it went is less sure

@@ -117,7 +117,7 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     rows = [dict(request=k, page_s=round(p, 2), direct_obfuscator_s=round(d, 2), page_over_direct=round(p / d, 1))
-            for k, p, d in zip(('first after the start', 'second'), page_s, direct_s)]
+            for k, p, d in zip(('first after the start', 'second'), page_s, direct_s, strict=True)]
     load = ', '.join(f'{v:.1f}' for v in os.getloadavg())
     note = (f'The astronaut (512x512, one face), default settings. page_s: from dropping the photo on the page in chromium to '
             f'its result on the page (upload, decoding, the Obfuscator, encoding, the page\'s HTML). direct_obfuscator_s: the '

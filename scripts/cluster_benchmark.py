@@ -146,8 +146,8 @@ def main():
                                 per_photo=per_photo_seconds(manifest))
             results[engine] = manifest_results(manifest)
             if engine == 'ray': record = next(l for l in log_path(manifest).read_text().splitlines() if '"status": "done"' in l)
-        same_bytes = sum(l['output_sha256'] == r['output_sha256'] for l, r in zip(results['local'], results['ray']) if l['status'] == 'done')
-        same_faces = sum(l.get('faces') == r.get('faces') for l, r in zip(results['local'], results['ray']))
+        same_bytes = sum(l['output_sha256'] == r['output_sha256'] for l, r in zip(results['local'], results['ray'], strict=True) if l['status'] == 'done')
+        same_faces = sum(l.get('faces') == r.get('faces') for l, r in zip(results['local'], results['ray'], strict=True))
         faces = [f for r in results['local'] for f in r.get('faces', [])]
         ratio = runs['ray']['photos_per_s'] / runs['local']['photos_per_s']
         wall_ratio = runs['local']['wall_s'] / runs['ray']['wall_s']

@@ -91,7 +91,7 @@ def compose(sources, size, rng):
 def match(truth, boxes):
     "Per true face whether a detection found it, and how many detections found nothing."
     used, found = set(), []
-    for fw, (l, t, r, b) in truth:
+    for _fw, (l, t, r, b) in truth:
         hit = None
         for j, d in enumerate(boxes):
             cx, cy, dw = (d[0] + d[2]) / 2, (d[1] + d[3]) / 2, d[2] - d[0]
@@ -196,7 +196,7 @@ def main():
                 dets[name] = boxes
                 found, false = match(truth, boxes)
                 r = res[name]
-                for (fw, _), ok in zip(truth, found): r['found'][fw] += ok
+                for (fw, _), ok in zip(truth, found, strict=True): r['found'][fw] += ok
                 r['false'] += false
                 r['seconds'].setdefault(photos[-1]['size'], []).append(dt); r['cpu'].setdefault(photos[-1]['size'], []).append(dc)
                 if name.startswith('centerface, scores'):  # boxes with scores: recall and false alarms at each threshold
@@ -246,7 +246,7 @@ def main():
         items = [x for x in res['centerface, scores from 0.2 (boxes only)']['scores'] if x['threshold'] == th]
         got = {w: 0 for w in WIDTHS}
         for x in items:
-            for fw, ok in zip(x['widths'], x['found']): got[fw] += ok
+            for fw, ok in zip(x['widths'], x['found'], strict=True): got[fw] += ok
         big = [w for w in WIDTHS if w >= 24]
         sweep.append({'CenterFace threshold': th, **{f'{w} px': f'{100 * got[w] / total[w]:.0f}' for w in WIDTHS},
                       '≥ 24 px': f'{100 * sum(got[w] for w in big) / sum(total[w] for w in big):.1f}',

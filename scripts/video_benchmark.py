@@ -45,7 +45,7 @@ def lost_faces(tracks, truth) -> int:
     "Frames x faces whose true place no track covers."
     cover = {}
     for tr in tracks:
-        for j, box in zip(tr.frames, tr.boxes): cover.setdefault(j, []).append(box)
+        for j, box in zip(tr.frames, tr.boxes, strict=True): cover.setdefault(j, []).append(box)
     return sum(not any(box_iou(box_of(lm), b) >= 0.3 for b in cover.get(k, [])) for k, faces in enumerate(truth) for lm in faces if lm is not None)
 
 
@@ -122,7 +122,7 @@ def main():
     for every in (1, 3, 5):
         for size, det in (('photo default (doubled)', DEFAULT_DETECTOR), ('as it is', replace(DEFAULT_DETECTOR, upsample=0))):
             lost, frames_total, seconds = 0, 0, 0.0
-            for kind, (src, frames, truth) in clips.items():
+            for _kind, (src, frames, truth) in clips.items():
                 decoded = frames_of(src)  # what the detector sees in a run: the frames as decoded from the file
                 start = time.perf_counter()
                 tracks, _, _ = find_tracks(((k / FPS, f) for k, f in enumerate(decoded)), det, every=every, fps=FPS)

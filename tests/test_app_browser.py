@@ -138,7 +138,7 @@ def test_bad_files_get_one_clear_message_each(app, browser, files):
     page.wait_for_selector('.fo-problems', timeout=120_000)
     lines = page.eval_on_selector_all('.fo-problem', 'ps => ps.map(p => p.textContent)')
     assert [l.split(':')[0] for l in lines] == bad, lines
-    says = dict(zip(bad, lines))
+    says = dict(zip(bad, lines, strict=True))
     assert 'not an image file' in says['notes.txt'] and 'drop a photo' in says['notes.txt']
     assert 'damaged or truncated' in says['half.jpg']
     assert 'MB is more than the page accepts (25 MB)' in says['huge.jpg']

@@ -75,7 +75,7 @@ def _check_outputs(manifest):
     rows = list(iter_manifest(manifest))
     final = _final_records(manifest)
     assert sorted(r['id'] for r in final) == [r['id'] for r in rows]  # exactly one final record each
-    for rec, row in zip(sorted(final, key=lambda r: r['id']), rows):
+    for rec, row in zip(sorted(final, key=lambda r: r['id']), rows, strict=True):
         assert rec['status'] == 'done', rec
         assert Path(row['output']).read_bytes() == Path(row['input']).read_bytes().upper()
         assert rec['output_sha256'] == sha256_of(row['output'])
@@ -94,7 +94,7 @@ def test_ray_gives_the_local_outputs_and_reports(ray_session, tmp_path):
         s = run_manifest(tmp_path/f'{engine}.jsonl', partial(obfuscate_job, options), engine=engine, workers=workers, batch_size=1, progress=False)
         assert (s['done'], s['failed'], s['engine'], s['workers']) == (2, 0, engine, workers)
         results[engine] = manifest_results(tmp_path/f'{engine}.jsonl')
-    for local, ray in zip(results['local'], results['ray']):
+    for local, ray in zip(results['local'], results['ray'], strict=True):
         assert Path(local['output']).read_bytes() == Path(ray['output']).read_bytes()
         assert local['output_sha256'] == ray['output_sha256']
         assert local['faces'] == ray['faces'] and local['faces'][0]['method'] == 'unet' and local['faces'][0]['verified']

@@ -42,7 +42,7 @@ def test_no_frame_shows_the_original_face(done):
     "Every frame, every face where it really is (the clip's truth, detected or not): dlib finds the output at least 0.6 from the input."
     for kind, (_, _, inp, out, truth, report) in done.items():
         checked = 0
-        for k, (a, b, faces) in enumerate(zip(inp, out, truth)):
+        for k, (a, b, faces) in enumerate(zip(inp, out, truth, strict=True)):
             for lm in faces:
                 if lm is None: continue  # more than 40% hidden behind another face: dlib's measure means nothing there
                 f = Face(box_of(lm), 1.0, lm)
@@ -56,7 +56,7 @@ def test_faces_found_in_the_output_are_new(done):
     "Where a face is found in an output frame, it is at least 0.6 from the input's face at that place."
     found = 0
     for kind, (_, _, inp, out, truth, _) in done.items():
-        for k, (a, b, faces) in enumerate(zip(inp, out, truth)):
+        for k, (a, b, faces) in enumerate(zip(inp, out, truth, strict=True)):
             for f in detect_faces(b):
                 near = [lm for lm in faces if lm is not None and box_iou(box_of(lm), f.box) > 0.3]
                 for lm in near:
