@@ -1,0 +1,1 @@
+"Stage 3: replace a face - vocabulary, geometry, methods, models, texture, obfuscator."
