@@ -69,10 +69,10 @@ case "$cmd" in
   test)
     venv
     export PATH="$PWD/$VENV/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2
-    # 05, 06 and 07 are run whole by pytest instead (tests/test_notebooks.py: every cell, the slow ones
+    # 05g, 06 and 07 are run whole by pytest instead (tests/test_notebooks.py: every cell, the slow ones
     # without data, which must say what they skipped), so nbdev-test leaves them out: run once, not twice.
     echo "== notebooks (nbdev-test; 05-07 in pytest) =="
-    nbdev-test --n-workers 2 --timing --cell-timing-min 20 --skip-file-re '^(05_generation|06_recognizer|07_evaluation)\.ipynb$'
+    nbdev-test --n-workers 2 --timing --cell-timing-min 20 --skip-file-re '^(05g_obfuscator|06_recognizer|07_evaluation)\.ipynb$'
     echo "== package and repository (pytest) =="
     python -m pytest -q "$@"
     ;;
@@ -144,7 +144,7 @@ case "$cmd" in
     pm 04_reconnet reconnet -p cache_root ../data/cache -p model_dir "../data/models/recon-$preset" -p preset_name "$preset" -p limit None -p bench_batches 0 "${ep4[@]}" "${sets[@]}" "${ev[@]}"
     if [ "$preset" = paper ] && [ -f data/models/fac-paper/fac.keras ] && [ -f data/models/recon-paper/recon.keras ]; then mkdir -p data/models/paper
       cp data/models/fac-paper/fac.keras data/models/fac-paper/fac.json data/models/recon-paper/recon.keras data/models/recon-paper/recon.json data/models/paper/; fi
-    pm 05_generation generation -p data_root "$data" "${ph5[@]}" "${models[@]}"
+    pm 05g_obfuscator generation -p data_root "$data" "${ph5[@]}" "${models[@]}"
     pm 06_recognizer recognizer -p cache_root ../data/cache -p preset_name "$preset" -p seed "$seed" "${ep[@]}" "${ev[@]}"
     pm 07_evaluation evaluation -p data_root "$data" -p cache_root ../data/cache -p recognizer "$preset" -p draws "$draws" \
        -p max_identities 50 -p attack_per_identity 5 -p generator_faces 150 -p workers "${WORKERS:-2}" \
@@ -178,7 +178,7 @@ PY
     "$f" train-recon data/cache/celeba-6k --out data/models/recon-small --preset small --overwrite --quiet
     # the judge: a second, independent attribute classifier that grades generated faces (07) and is in no training loss
     "$f" train-fac data/cache/celeba-6k data/cache/celeba-10k-89px --out data/models/judge --preset judge --overwrite --quiet
-    "$VENV/bin/python" -c 'from faceobf.generation import ship_model as s; s("data/models/fac-small/fac.keras", "faceobf/models/fac.keras"); s("data/models/recon-small/recon.keras", "faceobf/models/recon.keras"); s("data/models/judge/fac.keras", "faceobf/models/judge/fac.keras")'
+    "$VENV/bin/python" -c 'from faceobf.generate.shipped import ship_model as s; s("data/models/fac-small/fac.keras", "faceobf/models/fac.keras"); s("data/models/recon-small/recon.keras", "faceobf/models/recon.keras"); s("data/models/judge/fac.keras", "faceobf/models/judge/fac.keras")'
     echo "run.sh models: faceobf/models/edit (the adversarial generator, preset gan-gpu) trains on a GPU: see scripts/train_generator_gpu.sh" >&2
     "$VENV/bin/python" scripts/build_donor_bank.py data/cache/celeba-6k data/cache/celeba-10k-89px --out faceobf/models/donors.npz
     ls -la faceobf/models ;;

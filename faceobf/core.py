@@ -8,6 +8,7 @@ Docs: https://faceobf.github.io/faceobf/core.html.md"""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -21,19 +22,30 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['TEMP_TAG', 'MAX_PIXELS', 'OUTPUT_FORMATS', 'ATTRIBUTE_NAMES', 'PROTECTED_ATTRIBUTES', 'temp_path_for', 'is_temp_file',
-           'atomic_write', 'remove_stale_temps', 'PhotoError', 'as_rgb_uint8', 'decode_photo', 'read_photo',
-           'save_photo', 'sample_photos', 'attribute_index', 'environment', 'ProcessPool', 'process_map',
-           'markdown_table', 'write_table', 'portable', 'write_report']
+__all__ = ['TEMP_TAG', 'MAX_NAME_BYTES', 'MAX_PIXELS', 'OUTPUT_FORMATS', 'ATTRIBUTE_NAMES', 'PROTECTED_ATTRIBUTES', 'CROP_SIZE',
+           'fit_name', 'temp_path_for', 'is_temp_file', 'atomic_write', 'remove_stale_temps', 'PhotoError',
+           'as_rgb_uint8', 'decode_photo', 'read_photo', 'save_photo', 'sample_photos', 'attribute_index',
+           'default_models_dir', 'environment', 'ProcessPool', 'process_map', 'markdown_table', 'write_table',
+           'portable', 'write_report']
 
 # %% ../nbs/00_core.ipynb #93b3f3e1
 TEMP_TAG = '.faceobf-tmp'
 _TEMP_NAME = re.compile(r'^\..*\.(\d+)-[0-9a-f]{6}' + re.escape(TEMP_TAG))
+MAX_NAME_BYTES = 255  # the longest file name most file systems accept
+
+def fit_name(stem:str, before:str='', after:str='', limit:int=MAX_NAME_BYTES) -> str:
+    "`before + stem + after`, with `stem` cut and marked by `~` and 8 hex digits of its hash when the whole would pass `limit` bytes."
+    name = before + stem + after
+    if len(name.encode()) <= limit: return name
+    tag = '~' + hashlib.sha1(stem.encode(errors='surrogateescape')).hexdigest()[:8]
+    room = limit - len((before + after + tag).encode())
+    cut = stem.encode(errors='surrogateescape')[:max(room, 1)].decode(errors='ignore')  # whole characters only
+    return before + cut + tag + after
 
 def temp_path_for(path) -> Path:
     "A hidden temporary name beside `path`, unique to this process and call, ending in `path`'s suffix."
     path = Path(path)
-    return path.with_name(f'.{path.stem}.{os.getpid()}-{secrets.token_hex(3)}{TEMP_TAG}{path.suffix}')
+    return path.with_name(fit_name(path.stem, '.', f'.{os.getpid()}-{secrets.token_hex(3)}{TEMP_TAG}{path.suffix}'))
 
 def is_temp_file(path) -> bool:
     "Is `path` named like a temporary file of `atomic_write`?"
@@ -125,6 +137,7 @@ def decode_photo(f, name:str='photo') -> tuple:
 def read_photo(path) -> np.ndarray:
     "RGB uint8 pixels of the image file `path` (its first frame), upright according to its EXIF orientation."
     path = Path(path)
+    if path.is_dir(): raise PhotoError(f"{path}: is a folder; give a photo file")
     if not path.is_file(): raise PhotoError(f"{path}: no such file")
     if path.stat().st_size == 0: raise PhotoError(f"{path}: the file is empty (0 bytes)")
     return decode_photo(path, str(path))[0]
@@ -170,6 +183,14 @@ def attribute_index(name:str) -> int:
     lookup = {n.lower(): i for i, n in enumerate(ATTRIBUTE_NAMES)}
     if name.lower() not in lookup: raise KeyError(f"unknown attribute {name!r}; the 40 CelebA attributes are: {', '.join(ATTRIBUTE_NAMES)}")
     return lookup[name.lower()]
+
+# %% ../nbs/00_core.ipynb #3e8d51b7
+CROP_SIZE = (128, 64)  # (height, width) of the report's aligned face crop
+
+def default_models_dir() -> Path:
+    "The folder of the models and banks shipped inside the package (`faceobf/models/`)."
+    import faceobf
+    return Path(faceobf.__file__).parent/'models'
 
 # %% ../nbs/00_core.ipynb #7a0229c5
 def _installed(name:str):
@@ -251,7 +272,6 @@ def process_map(make, jobs, workers:int=1, chunksize:int=1):
         yield from (fn(*job) for job in jobs)
         return
     with ProcessPool(make, min(workers, len(jobs))) as pool: yield from pool.map(jobs, chunksize)
-
 
 # %% ../nbs/00_core.ipynb #5c62e9cf
 def markdown_table(rows:list) -> str:

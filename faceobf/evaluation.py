@@ -15,7 +15,9 @@ from .core import as_rgb_uint8, read_photo, PhotoError, ATTRIBUTE_NAMES, process
 from .landmarks import align_face, detect_faces, largest_face
 from .attributes import predict_attributes, binarize
 from .reconnet import ssim_map as model_ssim_map
-from .generation import Obfuscator, obfuscation_region, get_policy
+from .generate.obfuscator import Obfuscator
+from .generate.methods import obfuscation_region
+from .generate.vocabulary import get_policy
 from .masking import hull_mask
 from .recognizer import Gallery, embed_face_near, face_embedding, identity_draw, identity_labels, train_recognizer, recognizer_accuracy
 
@@ -84,7 +86,7 @@ def _with_identity(ob):
 
 def evaluation_methods(models, bank=None) -> dict:
     "Name -> `(photo, faces, identity) -> (new photo, report)` for every method of the comparison."
-    gen = lambda **kw: Obfuscator('generative', models=models, bank=bank, **kw)
+    gen = lambda **kw: Obfuscator('unet', models=models, bank=bank, **kw)
     obs = {'blur': Obfuscator('blur'), 'pixelate': Obfuscator('pixelate'), 'mask': Obfuscator('mask'),
            'faceobf own': gen(geometry='own', verify=False, tone='drawn'), 'faceobf mean': gen(geometry='mean', verify=False),
            'faceobf donor': gen(geometry='donor', verify=False), 'faceobf donor+verify': gen(geometry='donor')}
@@ -120,7 +122,7 @@ def _progress(it, total, desc, show):
 
 def methods_for(models_dir=None, names=None) -> dict:
     "The comparison's methods (all, or those in `names`) with the models in `models_dir` (None: the shipped ones)."
-    from faceobf.generation import load_models
+    from faceobf.generate.shipped import load_models
     methods = evaluation_methods(load_models(models_dir))
     return {k: v for k, v in methods.items() if names is None or k in names}
 
@@ -296,7 +298,8 @@ def tone_slope(run:dict, name:str) -> float:
 def regenerate_crops(models, arrays:dict, attributes='paper', geometry:str='donor', bank=None, seed:int=0, tone:str='kept',
                      exaggeration:float=None) -> dict:
     "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`) as `Regenerate` draws them (donors, tone): the drawn crops, their new landmarks and target attributes."
-    from faceobf.generation import donor_landmarks, mean_landmarks, keep_tone, load_donor_bank, EXAGGERATION
+    from faceobf.generate.geometry import donor_landmarks, mean_landmarks, load_donor_bank, EXAGGERATION
+    from faceobf.generate.unet import keep_tone
     from faceobf.masking import faces_mask
     from faceobf.reconnet import reconstruct
     exaggeration = EXAGGERATION if exaggeration is None else exaggeration

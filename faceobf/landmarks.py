@@ -20,11 +20,11 @@ import numpy as np
 from .core import as_rgb_uint8, read_photo, PhotoError
 
 # %% auto #0
-__all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'DETECTORS', 'DEFAULT_DETECTOR', 'STAGE1_DETECTOR', 'CELEBA_FRAME',
-           'CELEBA_TEMPLATE', 'MATCH_THRESHOLD', 'ModelFileError', 'dlib_model_path', 'Face', 'DetectorConfig',
-           'box_iou', 'landmarks_in_box', 'detect_faces', 'largest_face', 'show_faces', 'five_points',
-           'similarity_transform', 'transform_points', 'place_shape', 'AlignedFace', 'alignment_matrix', 'align_face',
-           'align_main_face', 'face_embedding', 'forget_embeddings', 'embedding_distance']
+__all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'DETECTORS', 'DEFAULT_DETECTOR', 'STAGE1_DETECTOR', 'SAME_FACE_IOU',
+           'CELEBA_FRAME', 'CELEBA_TEMPLATE', 'MATCH_THRESHOLD', 'ModelFileError', 'dlib_model_path', 'Face',
+           'DetectorConfig', 'box_iou', 'same_face', 'landmarks_in_box', 'detect_faces', 'largest_face', 'show_faces',
+           'five_points', 'similarity_transform', 'transform_points', 'place_shape', 'AlignedFace', 'alignment_matrix',
+           'align_face', 'align_main_face', 'face_embedding', 'forget_embeddings', 'embedding_distance']
 
 # %% ../nbs/00_landmarks.ipynb #b31ed9a2
 DLIB_MODEL_FILES = {
@@ -111,6 +111,12 @@ def box_iou(a, b) -> float:
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - iw * ih
     return iw * ih / union if union > 0 else 0.0
 
+SAME_FACE_IOU = 0.3  # boxes overlapping this much (intersection over union) are one face, found twice
+
+def same_face(a, b) -> bool:
+    "The one rule for 'the same face, found again': boxes `a` and `b` overlap by `SAME_FACE_IOU` or more."
+    return box_iou(a, b) >= SAME_FACE_IOU
+
 def _box(rect) -> tuple: return (rect.left(), rect.top(), rect.right(), rect.bottom())
 
 def _find_boxes(img, detector, upsample):
@@ -120,7 +126,7 @@ def _find_boxes(img, detector, upsample):
         return list(zip(rects, scores))
     if detector == 'mmod': return [(d.rect, d.confidence) for d in _mmod_detector()(img, upsample)]
     hog = _find_boxes(img, 'hog', upsample)
-    return hog + [(r, s) for r, s in _find_boxes(img, 'mmod', upsample) if all(box_iou(_box(r), _box(h)) < 0.3 for h, _ in hog)]
+    return hog + [(r, s) for r, s in _find_boxes(img, 'mmod', upsample) if not any(same_face(_box(r), _box(h)) for h, _ in hog)]
 
 def landmarks_in_box(img, box) -> np.ndarray:
     "dlib's 68 landmarks for the face in `box` (left, top, right, bottom) of RGB image `img`."
@@ -201,7 +207,6 @@ def place_shape(shape, landmarks, size) -> np.ndarray:
     h, w = size
     pts = np.asarray(shape, np.float64) * [w, h]
     return transform_points(similarity_transform(pts, landmarks), pts).astype(np.float32)
-
 
 # %% ../nbs/00_landmarks.ipynb #c4eca491
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from .core import as_rgb_uint8
 
 # %% auto #0
 __all__ = ['FaceEllipse', 'eye_line_angle', 'face_ellipse', 'inside_ellipse', 'ellipse_mask', 'mask_face', 'faces_mask',
-           'hull_mask']
+           'hide_faces', 'hull_mask']
 
 # %% ../nbs/01_masking.ipynb #42ef054e
 @dataclass(frozen=True)
@@ -91,6 +91,11 @@ def faces_mask(shape, *landmark_sets) -> np.ndarray:
     "Binary uint8 mask of an image of `shape`: 1 inside the face ellipse of any of `landmark_sets`."
     masks = [ellipse_mask(shape, face_ellipse(lm)) for lm in landmark_sets]
     return np.maximum.reduce(masks) if len(masks) > 1 else masks[0]
+
+def hide_faces(crop, *landmark_sets, fill=(0, 0, 0)) -> np.ndarray:
+    "`crop` with the face ellipse of every one of `landmark_sets` filled: what a network that redraws the face may see."
+    crop = as_rgb_uint8(crop)
+    return np.where(faces_mask(crop.shape, *landmark_sets)[..., None] > 0, np.asarray(fill, np.uint8), crop)
 
 def hull_mask(shape, landmarks) -> np.ndarray:
     "A boolean mask of the convex hull of `landmarks` (pixels) in an image of `shape`: the face from brows to chin, no forehead."

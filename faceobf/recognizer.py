@@ -10,44 +10,67 @@ from __future__ import annotations
 import numpy as np
 
 from .core import as_rgb_uint8
-from .landmarks import detect_faces, box_iou, DetectorConfig, DEFAULT_DETECTOR
+from .landmarks import detect_faces, box_iou, same_face, DetectorConfig, DEFAULT_DETECTOR
 from .training import RecognizerPreset, get_preset
 
 # %% auto #0
-__all__ = ['SAME_FACE_IOU', 'match_faces', 'verify_protection', 'Gallery', 'embed_face_near', 'build_recognizer', 'identity_draw',
-           'identity_labels', 'train_recognizer', 'recognizer_accuracy']
+__all__ = ['SCENE_CHANGE', 'match_faces', 'context_change', 'verify_protection', 'Gallery', 'embed_face_near', 'build_recognizer',
+           'identity_draw', 'identity_labels', 'train_recognizer', 'recognizer_accuracy']
 
 # %% ../nbs/06_recognizer.ipynb #61db32cf
 from .landmarks import MATCH_THRESHOLD, face_embedding, embedding_distance  # dlib's recogniser, defined in 00_landmarks
 
 # %% ../nbs/06_recognizer.ipynb #b03bfbd9
-SAME_FACE_IOU = 0.3  # boxes overlapping this much (intersection over union) are taken for the same face
-
-def match_faces(faces_a, faces_b, min_iou:float=SAME_FACE_IOU) -> list:
-    "Pairs `(face in a, face in b or None)` by greatest box overlap."
+def match_faces(faces_a, faces_b) -> list:
+    "Pairs `(face in a, face in b or None)`: each face of `a` with the same face found again in `b` (`landmarks.same_face`), the most overlapping first."
     pairs, used = [], set()
     for fa in faces_a:
-        scores = [(box_iou(fa.box, fb.box), j) for j, fb in enumerate(faces_b) if j not in used]
-        best = max(scores, default=(0, None))
-        if best[0] >= min_iou: used.add(best[1]); pairs.append((fa, faces_b[best[1]]))
-        else: pairs.append((fa, None))
+        scores = [(box_iou(fa.box, fb.box), j) for j, fb in enumerate(faces_b) if j not in used and same_face(fa.box, fb.box)]
+        best = max(scores, default=(0, None))[1]
+        if best is not None: used.add(best)
+        pairs.append((fa, None if best is None else faces_b[best]))
     return pairs
 
+# %% ../nbs/06_recognizer.ipynb #6e0d7c12
+SCENE_CHANGE = 12.0  # mean absolute grey difference (0-255) outside the faces above which two photos are not one scene
+
+def context_change(a, b, faces, grow:float=0.5) -> float:
+    "Mean absolute grey difference of photos `a` and `b` (one size) outside the boxes of `faces`, each grown by `grow` of its width; NaN when the faces cover nearly all."
+    import cv2
+    keep = np.ones(a.shape[:2], np.float32)
+    for f in faces:
+        l, t, r, btm = f.box; m = int(grow * (r - l))
+        keep[max(t - m, 0):max(btm + m, 0), max(l - m, 0):max(r + m, 0)] = 0
+    small = lambda im: cv2.resize(im, (max(im.shape[1] // 4, 1), max(im.shape[0] // 4, 1)), interpolation=cv2.INTER_AREA)
+    grey = lambda im: small(cv2.cvtColor(as_rgb_uint8(im), cv2.COLOR_RGB2GRAY).astype(np.float32))
+    keep = small(keep) > 0.99
+    if keep.mean() < 0.05: return float('nan')
+    return float(np.abs(grey(a) - grey(b))[keep].mean())
+
+# %% ../nbs/06_recognizer.ipynb #6e0d7c15
 def verify_protection(original, obfuscated, threshold:float=MATCH_THRESHOLD, config:DetectorConfig=DEFAULT_DETECTOR) -> list:
-    "Per face of `original`: the smallest embedding distance to it in `obfuscated` (found again, or at its own place), and whether it is protected."
+    "Per face of `original`: the smallest embedding distance to it anywhere in `obfuscated` (found again, at its own place, or any other face), and whether it is protected."
     original, obfuscated = as_rgb_uint8(original), as_rgb_uint8(obfuscated)
     if original.shape != obfuscated.shape:
         raise ValueError(f"the photos differ in size ({original.shape[1]}x{original.shape[0]} and "
                          f"{obfuscated.shape[1]}x{obfuscated.shape[0]}): they are not a photo and its obfuscated version")
+    faces_a, faces_b = detect_faces(original, config), detect_faces(obfuscated, config)
+    change = context_change(original, obfuscated, faces_a + faces_b)
+    if change > SCENE_CHANGE:
+        raise ValueError(f"outside the faces the photos differ by {change:.0f} grey levels on average (a photo and its obfuscated "
+                         f"version differ by under {SCENE_CHANGE:.0f}): they are not a photo and its obfuscated version")
     rows = []
-    for k, (fa, fb) in enumerate(match_faces(detect_faces(original, config), detect_faces(obfuscated, config))):
+    for k, (fa, fb) in enumerate(match_faces(faces_a, faces_b)):
         ea = face_embedding(original, fa)
         known = embedding_distance(ea, face_embedding(obfuscated, fa))  # the original landmarks, in the other photo
         found = embedding_distance(ea, face_embedding(obfuscated, fb)) if fb is not None else None
-        d = min(known, found) if found is not None else known
+        others = [(embedding_distance(ea, face_embedding(obfuscated, g)), g) for g in faces_b if g is not fb]
+        elsewhere = min(others, key=lambda x: x[0], default=(None, None))
+        d = min(x for x in (known, found, elsewhere[0]) if x is not None)
         rows.append(dict(face=k, box=list(fa.box), distance=round(d, 4), detected_after=fb is not None,
                          distance_found=None if found is None else round(found, 4), distance_known_place=round(known, 4),
-                         protected=d >= threshold))
+                         distance_elsewhere=None if elsewhere[0] is None else round(elsewhere[0], 4),
+                         elsewhere_box=None if elsewhere[1] is None else list(elsewhere[1].box), protected=d >= threshold))
     return rows
 
 # %% ../nbs/06_recognizer.ipynb #e888a435
@@ -75,10 +98,10 @@ class Gallery:
         return dict(detected=True, rank1=bool(self.identities[np.argmin(d)] == identity),
                     matched=nearest is not None and nearest < threshold, distance=nearest)
 
-def embed_face_near(photo, box, min_iou:float=SAME_FACE_IOU, config:DetectorConfig=DEFAULT_DETECTOR):
-    "dlib's embedding of the face detected in `photo` that overlaps `box` most (IoU >= `min_iou`), or None."
+def embed_face_near(photo, box, config:DetectorConfig=DEFAULT_DETECTOR):
+    "dlib's embedding of the face detected in `photo` that is the face in `box` found again (`landmarks.same_face`, the most overlapping), or None."
     photo = as_rgb_uint8(photo)
-    faces = [f for f in detect_faces(photo, config) if box_iou(f.box, box) >= min_iou]
+    faces = [f for f in detect_faces(photo, config) if same_face(f.box, box)]
     if not faces: return None
     return face_embedding(photo, max(faces, key=lambda f: box_iou(f.box, box)))
 

@@ -32,10 +32,10 @@ SHORT = {'blur': 'blur', 'mask': 'mask', 'context': 'context only (face inpainte
 def build_methods(tone_drawn:bool) -> dict:
     "07's methods named in METHODS, and faceobf with tone drawn when asked (built in each worker process)."
     from faceobf.evaluation import methods_for
-    from faceobf.generation import Obfuscator
+    from faceobf.generate.obfuscator import Obfuscator
     methods = methods_for(None, METHODS)
     if tone_drawn:
-        drawn = Obfuscator('generative', tone='drawn')
+        drawn = Obfuscator('unet', tone='drawn')
         methods[DRAWN] = lambda photo, faces, identity=None: drawn(photo, faces, exclude_identity=identity)
     return methods
 

@@ -7,7 +7,7 @@ import json
 
 from faceobf.core import atomic_write, environment
 from faceobf.dataset import Stage1Cache
-from faceobf.generation import build_donor_bank
+from faceobf.generate.geometry import build_donor_bank
 from faceobf.training import MODEL_LICENCE, cache_digest
 
 

@@ -38,7 +38,8 @@ def main():
         train_minutes = (time.perf_counter() - t) / 60
     else: train_minutes = None  # already trained: the card keeps the time of its runs
     from faceobf.training import load_model_with_card
-    from faceobf.generation import FaceModels, load_models, default_models_dir
+    from faceobf.generate.shipped import FaceModels, load_models
+    from faceobf.core import default_models_dir
     from faceobf.dataset import Stage1Cache
     from faceobf.evaluation import grade_generators, generator_rows
     from faceobf.core import environment, markdown_table, write_report

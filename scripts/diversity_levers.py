@@ -30,7 +30,8 @@ def main():
     if not (Path(a.data)/'celeba-6k').is_dir(): sys.exit(f"{a.data}: no celeba-6k here; see data/README.md")
     from faceobf.core import markdown_table, environment, write_report
     from faceobf.evaluation import median_distance_between
-    from faceobf.generation import Obfuscator, load_models
+    from faceobf.generate.obfuscator import Obfuscator
+    from faceobf.generate.shipped import load_models
     from faceobf.recognizer import embed_face_near
     from exaggeration_diversity import seeded_photos  # this folder's: the same seeded photos
     models = load_models()
@@ -40,7 +41,7 @@ def main():
         return np.stack([e if (e := (embed_face_near(o, f[0].box) if f else None)) is not None else np.full(128, np.nan) for o, f in zip(outs, faces)])
 
     def drawn(photos, faces, ids, **options):
-        ob = Obfuscator('generative', models=models, verify=False, **options)
+        ob = Obfuscator('unet', models=models, verify=False, **options)
         return embed([ob(p, f, exclude_identity=i)[0] if f else p for p, f, i in zip(photos, faces, ids)], faces)
 
     median_between = lambda e: median_distance_between(e, ids)

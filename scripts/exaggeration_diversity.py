@@ -41,7 +41,8 @@ def main():
     if not (Path(a.data)/'celeba-6k').is_dir(): sys.exit(f"{a.data}: no celeba-6k here; see data/README.md")
     from faceobf.core import markdown_table, environment, write_report
     from faceobf.evaluation import median_distance_between
-    from faceobf.generation import Obfuscator, load_models
+    from faceobf.generate.obfuscator import Obfuscator
+    from faceobf.generate.shipped import load_models
     from faceobf.recognizer import embed_face_near
     models = load_models()
     photos, faces, ids = seeded_photos(a.data, a.cache, 'test', a.photos)
@@ -54,7 +55,7 @@ def main():
     base, _ = spread([embed_face_near(p, f[0].box) if f else None for p, f in zip(photos, faces)])
     rows, strips = [], []
     for s in a.strengths:
-        ob = Obfuscator('generative', models=models, verify=False, exaggeration=s)
+        ob = Obfuscator('unet', models=models, verify=False, exaggeration=s)
         outs = [ob(p, f, exclude_identity=i)[0] if f else p for p, f, i in zip(photos, faces, ids)]
         d, found = spread([embed_face_near(o, f[0].box) if f else None for o, f in zip(outs, faces)])
         rows.append({'exaggeration': s, 'photos': len(photos), 'found again': f"{found:.1%}", 'identity diversity': f"{d / base:.3f}"})

@@ -31,7 +31,8 @@ def main():
     if missing: sys.exit(f"{data}: no {', '.join(missing)} here; see data/README.md for the development sets")
     from faceobf.core import read_photo, markdown_table, environment, write_report
     from faceobf.dataset import load_celeba, SPLITS
-    from faceobf.generation import Obfuscator, load_models, identity_distance
+    from faceobf.generate.obfuscator import Obfuscator, identity_distance
+    from faceobf.generate.shipped import load_models
     from faceobf.landmarks import face_embedding, embedding_distance, forget_embeddings, MATCH_THRESHOLD
     models, margin = load_models(), 0.7
     rows, per_set = [], {}
@@ -46,13 +47,13 @@ def main():
             found = identity_distance(photo, new, face, reference=reference, search=True)
             tries.append((place, found))
             return found
-        recorder = Obfuscator('generative', models=models, margin=margin, distance=both)
+        recorder = Obfuscator('unet', models=models, margin=margin, distance=both)
         for ph in photos: recorder(ph)
         d = np.array(tries).reshape(-1, 2)
         passed = d[:, 0] >= margin
         speed = {}
         for label, search in (('place only (default)', False), ('with the search', True)):
-            ob = Obfuscator('generative', models=models, margin=margin, search=search)
+            ob = Obfuscator('unet', models=models, margin=margin, search=search)
             ob(photos[0])  # warm: the first call builds the network's graph
             forget_embeddings()
             t = time.perf_counter(); outs = [ob(ph) for ph in photos]; dt = time.perf_counter() - t

@@ -10,7 +10,7 @@ def _slow_cells(nb):
     return [c for c in nb['cells'] if c['cell_type'] == 'code' and ''.join(c['source']).startswith('#| slow')]
 
 
-@pytest.mark.parametrize('name', ['05_generation', '06_recognizer', '07_evaluation'])
+@pytest.mark.parametrize('name', ['05g_obfuscator', '06_recognizer', '07_evaluation'])
 def test_slow_cells_without_data_say_what_they_skipped(name, tmp_path):
     out = tmp_path/f'{name}.ipynb'
     params = [('data_root', tmp_path/'no-celeba'), ('cache_root', tmp_path/'no-cache')]

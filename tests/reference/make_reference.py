@@ -1,0 +1,63 @@
+"""Write the reference outputs that tests/test_outputs_unchanged.py compares against.
+
+Run it only when outputs change on purpose (a new detector, a new default), and say so in the commit:
+    .venv/bin/python tests/reference/make_reference.py
+The references were first written at commit 5168df1 (stage 3 in one module, `faceobf.generation`), and the
+restructured stage 3 reproduced every one byte for byte on the 2-core development machine.
+"""
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+HERE = Path(__file__).parent
+# name -> (method, options, keep the face region as a PNG): the report's method in its settings, and the simple methods
+SETTINGS = {
+    'unet-default': ('unet', {}, True),
+    'unet-own-drawn-unverified': ('unet', dict(geometry='own', tone='drawn', verify=False), True),
+    'unet-mean-unverified': ('unet', dict(geometry='mean', verify=False), False),
+    'unet-donor-seed3-tries2': ('unet', dict(seed=3, tries=2), False),
+    'unet-retries-margin0.95-seed1': ('unet', dict(margin=0.95, tries=3, seed=1), False),
+    'blur': ('blur', {}, False), 'pixelate': ('pixelate', {}, False), 'mask': ('mask', {}, False),
+}
+
+
+def digest(pixels) -> str: return hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest()
+
+
+def face_region(report, shape) -> list:
+    "Rows and columns around the first face: the part of the photo a method changes."
+    l, t, r, b = report[0]['box']; m = (r - l) // 3
+    return [max(t - m, 0), min(b + m, shape[0]), max(l - m, 0), min(r + m, shape[1])]
+
+
+@lru_cache(maxsize=None)
+def _models():
+    from faceobf.generate.shipped import load_models
+    return load_models()
+
+
+def outputs(name):
+    "`{photo name: (new photo, report)}` of setting `name` on the sample photos (the shipped models, loaded once)."
+    from faceobf.core import sample_photos
+    from faceobf.generate.obfuscator import Obfuscator
+    method, options, _ = SETTINGS[name]
+    ob = Obfuscator(method, **options, **({'models': _models()} if method == 'unet' else {}))
+    return {p: ob(photo) for p, photo in sample_photos().items()}
+
+
+if __name__ == '__main__':
+    refs = {}
+    for name, (_, _, keep) in SETTINGS.items():
+        for photo, (new, report) in outputs(name).items():
+            region = face_region(report, new.shape)
+            refs[f'{name}/{photo}'] = dict(sha256=digest(new), region=region,
+                                           report=[{k: f.get(k) for k in ('box', 'method', 'donor', 'tries', 'distance')} for f in report])
+            if keep:
+                y0, y1, x0, x1 = region
+                Image.fromarray(new[y0:y1, x0:x1]).save(HERE/f'{name}-{photo}.png')
+    (HERE/'outputs.json').write_text(json.dumps(refs, indent=1) + '\n')
+    print(f'{len(refs)} references written to {HERE}')
