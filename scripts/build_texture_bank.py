@@ -159,6 +159,8 @@ def main(argv=None):
         tried += 1
         contributors = [c] + parts
         entry, shape = compose_entry(canonical(c)[:2], [(*canonical(k)[:2], part) for k, part in zip(parts, PARTS[1:])], triangles)
+        jpeg = cv2.imencode('.jpg', np.ascontiguousarray(entry[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, args.quality])[1].ravel()
+        entry = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)[..., ::-1]  # checked as it is shipped
         uses_base[c] += 1
         if skin_share(entry, shape) < 0.93: rejected['hair, hand or patch'] += 1; continue  # see skin_share
         # checked as it is used: drawn into its base person's photo, embedded there
@@ -179,7 +181,7 @@ def main(argv=None):
         a = attrs[c].copy()
         for k, part in zip(parts, PARTS[1:]):
             for name in PART_ATTRIBUTES[part]: a[ai(name)] = attrs[k, ai(name)]
-        entries.append(dict(image=entry, shape=shape, contributors=contributors, d=d, dp=dp, attrs=a, stratum=s,
+        entries.append(dict(image=entry, jpeg=jpeg, shape=shape, contributors=contributors, d=d, dp=dp, attrs=a, stratum=s,
                             occluders=attrs[contributors][:, [ai(o) for o in OCCLUDERS]].max(0)))
         if len(entries) % 50 == 0:
             print(f'  {len(entries)} entries kept of {tried} composed ({time.time() - t1:.0f} s)', file=sys.stderr)
@@ -187,8 +189,7 @@ def main(argv=None):
 
     used = sorted({k for e in entries for k in e['contributors']})
     where = {k: j for j, k in enumerate(used)}
-    blobs = [cv2.imencode('.jpg', np.ascontiguousarray(e['image'][..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, args.quality])[1].ravel() for e in entries]
-    decoded = [cv2.imdecode(b, cv2.IMREAD_COLOR)[..., ::-1] for b in blobs]
+    blobs, decoded = [e['jpeg'] for e in entries], [e['image'] for e in entries]
     bank = TextureBank(
         jpeg=np.concatenate(blobs), offsets=np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64),
         landmarks=np.array([e['shape'] for e in entries], np.float32), pose=np.array([texture_pose(e['shape']) for e in entries], np.float32),

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..core import as_rgb_uint8, atomic_write, ATTRIBUTE_NAMES, PROTECTED_ATTRIBUTES, attribute_index
+from ..core import as_rgb_uint8, atomic_write, default_models_dir, ATTRIBUTE_NAMES, PROTECTED_ATTRIBUTES, attribute_index
 from ..landmarks import (Face, ModelFileError, similarity_transform, transform_points, face_embedding,
                                embedding_distance, MATCH_THRESHOLD)
 from ..masking import hull_mask
@@ -70,7 +70,7 @@ _MIRROR = np.array(list(range(16, -1, -1)) + list(range(26, 16, -1)) + [27, 28, 
 
 # %% ../../nbs/05f_texture.ipynb #6d8a0ebb
 def outer_points(landmarks) -> np.ndarray:
-    "19 points around the face: every second jaw point pushed out 1.35 times from the nose, and two rows of four above the brows, and one at the top."
+    "18 points around the face: every second jaw point pushed out 1.35 times from the nose, two rows of four above the brows, and one at the top."
     lm = np.asarray(landmarks, np.float64)
     c = lm[27:36].mean(0)
     jaw = c + 1.35 * (lm[0:17:2] - c)
@@ -78,7 +78,7 @@ def outer_points(landmarks) -> np.ndarray:
                       forehead_points(lm, 0.9).mean(0, keepdims=True)]).astype(np.float32)
 
 def warp_points(landmarks) -> np.ndarray:
-    "The 68 landmarks followed by their 19 `outer_points`: what the piecewise warp moves."
+    "The 68 landmarks followed by their 18 `outer_points`: what the piecewise warp moves."
     return np.vstack([np.asarray(landmarks, np.float32), outer_points(landmarks)])
 
 def delaunay_triangles(points) -> np.ndarray:
@@ -193,7 +193,7 @@ class Shading:
         ys, xs = np.mgrid[0:h, 0:w]
         return np.stack([_design(xs, ys, self.centre, self.scale, o) @ c for o, c in zip(self.orders, self.coefs)], -1).astype(np.float32)
 
-def fit_shading(lab, mask, centre, scale, ridge:float=0.02, orders=(2, 1, 1)) -> Shading:
+def fit_shading(lab, mask, centre, scale, ridge:float=1e-3, orders=(2, 1, 1)) -> Shading:
     "The `Shading` of CIELAB image `lab` over the pixels of `mask`, by least squares with a small ridge, twice (the second time without pixels 2.5 sigma off)."
     ys, xs = np.nonzero(mask)
     if len(xs) < 20: raise ValueError('too few skin pixels to measure the light on')
@@ -336,8 +336,7 @@ class TextureBank:
 
 def default_texture_bank() -> Path:
     "Where the package keeps its texture bank."
-    import faceobf
-    return Path(faceobf.__file__).parent/'models'/'texture'/'texture.npz'
+    return default_models_dir()/'texture'/'texture.npz'
 
 def load_texture_bank(path=None) -> TextureBank:
     "The texture bank at `path` (default: the one shipped with the package)."
@@ -366,12 +365,12 @@ def wanted_attributes(before=None, after=None) -> tuple:
     if before is not None:
         before = np.asarray(before, np.uint8).reshape(40)
         for name in PROTECTED_ATTRIBUTES:
-            if name not in NOT_DRAWN: want[attribute_index(name)], weight[attribute_index(name)] = before[attribute_index(name)], 3.0
+            if name not in NOT_DRAWN: want[attribute_index(name)], weight[attribute_index(name)] = before[attribute_index(name)], 10.0
         if after is not None:
             after = np.asarray(after, np.uint8).reshape(40)
             flipped = np.flatnonzero((after != before) & (weight == 0))
             flipped = [i for i in flipped if ATTRIBUTE_NAMES[i] not in NOT_DRAWN]
-            want[flipped], weight[flipped] = after[flipped], 2.0
+            want[flipped], weight[flipped] = after[flipped], 5.0
     return want, weight
 
 def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None, exclude=(), nearest:int=6) -> tuple:

@@ -1,0 +1,243 @@
+"""Measure the donor-texture generator against the U-Net default on the same faces, in the photo.
+
+Usage: python scripts/texture_measures.py DATA_ROOT [--faces 60] [--seed 0] [--out reports/generation] [--bank PATH]
+
+On --faces photos of DATA_ROOT/celeba-wild-dev (in-the-wild) and of the test split of DATA_ROOT/celeba-6k,
+the largest face of each is replaced twice: by the texture generator (faceobf.generate.texture.draw_texture on
+another person's landmarks from the shipped donor bank, the report's four attributes flipped, verified as the
+Obfuscator verifies: up to 4 tries until dlib puts the new face 0.7 from the original, and 0.6 from every
+contributor of the entry, else the face is masked) and by the U-Net default (faceobf.generate.obfuscator.Obfuscator('unet')).
+Writes OUT/texture.md and .json (sharpness inside the face in the photo, dlib distances, identity diversity,
+SSIM outside the face, seconds per face, the paths taken), the committed figure OUT/texture_sample.png of the
+sample photos, and OUT/texture_dev.png (24 in-the-wild faces before and after: CelebA faces, ignored by git)."""
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+TRIES, MARGIN = 4, 0.7  # as faceobf's Obfuscator verifies
+
+
+def _texture_replacer(bank, donors, fac, policy, tries=TRIES, margin=MARGIN):
+    "`replace(photo, face, rng, identity) -> (new photo, details)`: the texture generator with the Obfuscator's verification and the check against the entry's contributors."
+    from faceobf.core import CROP_SIZE
+    from faceobf.landmarks import Face, align_face, transform_points, face_embedding, embedding_distance, MATCH_THRESHOLD
+    from faceobf.attributes import predict_attributes, binarize
+    from faceobf.generate.geometry import donor_landmarks
+    from faceobf.generate.methods import Fill, paste_inside
+    from faceobf.generate.texture import draw_texture, TextureUnavailable
+
+    def replace(photo, face, rng, identity=None):
+        aligned = align_face(photo, face, CROP_SIZE)
+        before = binarize(predict_attributes(fac, aligned.crop[None]))[0]
+        after = policy.apply(before[None])[0]
+        mine = set(np.flatnonzero((bank.identity[bank.contributors] == identity).any(1)).tolist()) if identity is not None else set()
+        reference, tried = face_embedding(photo, face), []
+        for _ in range(tries):
+            _, lm = donor_landmarks(donors, aligned.landmarks, CROP_SIZE, rng, exclude_identity=identity)
+            target = transform_points(aligned.M_inv, lm).astype(np.float32)
+            try:
+                image, hard, soft, det = draw_texture(photo, face.landmarks, target, bank, rng, before, after,
+                                                      exclude=mine | {t[2]['entry'] for t in tried})
+            except TextureUnavailable as e:
+                if not tried: return Fill()(photo, face).pasted(photo), dict(path='masked: ' + str(e), masked=True)
+                break
+            new = paste_inside(photo, image, soft)
+            d = embedding_distance(reference, face_embedding(new, face))
+            box = tuple(int(v) for v in (*target.min(0), *target.max(0)))
+            c, part = bank.nearest_contributor(det['entry'], face_embedding(new, Face(box, 1.0, target)))
+            tried.append((d, c, dict(det, distance=round(d, 4), nearest_contributor=round(c, 4), nearest_part=part), new, target))
+            if d >= margin and c >= MATCH_THRESHOLD: break
+        ok = [t for t in tried if t[0] >= MATCH_THRESHOLD and t[1] >= MATCH_THRESHOLD]
+        if not ok:
+            d, c, det, _, _ = max(tried, key=lambda t: min(t[0], t[1]))
+            return Fill()(photo, face).pasted(photo), dict(det, tries=len(tried), masked=True, path='masked: no try passed')
+        d, c, det, new, target = max(ok, key=lambda t: t[0])
+        return new, dict(det, tries=len(tried), masked=False, target=target)
+    return replace
+
+
+def _choose(paths, n):
+    "`n` of `paths` spread evenly over the list."
+    paths = list(paths)
+    if len(paths) <= n: return paths
+    return [paths[int(i)] for i in np.linspace(0, len(paths) - 1, n).round()]
+
+
+def _zoom(img, face, size=(150, 170)):
+    import cv2
+    l, t, r, b = face.box; m = int(0.45 * (r - l))
+    H, W = img.shape[:2]
+    return cv2.resize(img[max(t - m, 0):min(b + m // 2, H), max(l - m // 2, 0):min(r + m // 2, W)], size, interpolation=cv2.INTER_AREA)
+
+
+def _page(rows, columns, title):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    per_row = 3 if len(rows) > 4 else 1
+    nr = int(np.ceil(len(rows) / per_row))
+    fig, axs = plt.subplots(nr, per_row * len(columns), figsize=(1.5 * per_row * len(columns), 1.75 * nr), squeeze=False)
+    for ax in axs.ravel(): ax.set_axis_off()
+    for k, tiles in enumerate(rows):
+        for j, tile in enumerate(tiles):
+            ax = axs[k // per_row, (k % per_row) * len(columns) + j]
+            ax.imshow(tile)
+            if k < per_row: ax.set_title(columns[j], fontsize=8)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('data_root', help='folder holding celeba-wild-dev/ and celeba-6k/ (CelebA format)')
+    p.add_argument('--faces', type=int, default=60, help='photos per data set (default: %(default)s)')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--out', default='reports/generation', help='folder of texture.md/.json and the figures (default: %(default)s)')
+    p.add_argument('--bank', default=None, help='texture bank (default: the shipped one)')
+    args = p.parse_args(argv)
+    root = Path(args.data_root)
+    sets = {'celeba-wild-dev': root/'celeba-wild-dev', 'celeba-6k test': root/'celeba-6k'}
+    missing = [str(d) for d in sets.values() if not d.is_dir()]
+    if missing: raise SystemExit(f"texture_measures: no {', '.join(missing)} here; see data/README.md for how to get CelebA")
+
+    from faceobf.core import sample_photos, read_photo, environment, write_report, markdown_table
+    from faceobf.dataset import load_celeba
+    from faceobf.landmarks import detect_faces, face_embedding, embedding_distance, forget_embeddings
+    from faceobf.evaluation import face_detail, region_ssim, median_distance_between
+    from faceobf.generate.vocabulary import get_policy
+    from faceobf.generate.geometry import load_donor_bank
+    from faceobf.generate.shipped import load_models
+    from faceobf.generate.methods import obfuscation_region
+    from faceobf.generate.obfuscator import Obfuscator
+    from faceobf.generate.texture import load_texture_bank, face_height
+
+    t_start = time.time()
+    bank, donors, models = load_texture_bank(args.bank), load_donor_bank(), load_models()
+    texture = _texture_replacer(bank, donors, models.fac, get_policy('paper'))
+    unet = Obfuscator('unet', models=models, seed=args.seed)
+    bank_face = face_height(bank.mean_shape)
+
+    def run(photo, face, identity, k):
+        rng = np.random.default_rng([args.seed, k])
+        forget_embeddings()
+        t = time.time(); new_t, det = texture(photo, face, rng, identity); sec_t = time.time() - t
+        forget_embeddings()
+        t = time.time(); new_u, rep = unet(photo, faces=[face], exclude_identity=identity); sec_u = time.time() - t
+        inside = obfuscation_region(photo.shape, face)[0].astype(bool)
+        base_detail = face_detail([photo], [face.landmarks])[0]
+        ref = face_embedding(photo, face)
+        row = dict(identity=identity, width=int(face.width), scale=round(face_height(face.landmarks) / bank_face, 2), original=ref)
+        for name, new, sec in (('texture', new_t, sec_t), ('unet', new_u, sec_u)):
+            e = face_embedding(new, face)
+            row[name] = dict(sharpness=float(face_detail([new], [face.landmarks])[0] / max(base_detail, 1e-9)),
+                             distance=embedding_distance(ref, e), embedding=e, seconds=sec, ssim_outside=region_ssim(photo, new, ~inside))
+        row['texture'].update({k: v for k, v in det.items() if k not in ('target', 'contributors')})
+        row['unet']['masked'] = rep[0].get('method') == 'mask'
+        return row, new_t, new_u
+
+    results, dev_tiles = {}, []
+    for set_name, folder in sets.items():
+        index = load_celeba(folder)
+        rows = np.flatnonzero(index.split == 2) if set_name.endswith('test') else np.arange(len(index))
+        out, k = [], 0
+        for r in _choose(rows, 3 * args.faces):
+            if len(out) >= args.faces: break
+            photo = read_photo(index.image_dir/str(index.files[r]))
+            faces = detect_faces(photo)
+            if not faces: continue
+            row, new_t, new_u = run(photo, faces[0], int(index.identity[r]), k)
+            row['file'] = str(index.files[r]); out.append(row); k += 1
+            if set_name == 'celeba-wild-dev' and len(dev_tiles) < 24:
+                dev_tiles.append([_zoom(im, faces[0]) for im in (photo, new_t, new_u)])
+            print(f"  {set_name} {len(out)}/{args.faces} {row['file']}: texture sharpness {row['texture']['sharpness']:.2f} "
+                  f"distance {row['texture']['distance']:.2f}; unet {row['unet']['sharpness']:.2f}", file=sys.stderr)
+        results[set_name] = out
+
+    # the sample photos: a committed figure
+    sample_tiles = []
+    for k, (name, photo) in enumerate(sample_photos().items()):
+        face = detect_faces(photo)[0]
+        row, new_t, new_u = run(photo, face, None, 1000 + k)
+        sample_tiles.append([_zoom(im, face, (300, 340)) for im in (photo, new_t, new_u)])
+        results.setdefault('sample photos', []).append(dict(row, file=name))
+
+    def summary(rows, name):
+        get = lambda key: np.array([r[name][key] for r in rows if r[name].get(key) is not None], float)
+        emb = np.array([r[name]['embedding'] for r in rows]); ids = [r['identity'] for r in rows]
+        orig = median_distance_between(np.array([r['original'] for r in rows]), ids)
+        sharp = get('sharpness'); large = np.array([r['scale'] > 1.3 for r in rows])
+        masked = [bool(r[name].get('masked')) for r in rows]
+        s = dict(faces=len(rows), sharpness_median=float(np.median(sharp)), sharpness_share_05=float((sharp >= 0.5).mean()),
+                 sharpness_median_up_to_1_3=float(np.median(sharp[~large])) if (~large).any() else None,
+                 sharpness_median_larger=float(np.median(sharp[large])) if large.any() else None,
+                 distance_median=float(np.median(get('distance'))), distance_below_06=float((get('distance') < 0.6).mean()),
+                 diversity=float(median_distance_between(emb, ids) / orig) if len(set(ids)) > 1 else None,
+                 ssim_outside=float(np.nanmean(get('ssim_outside'))), seconds=float(np.mean(get('seconds'))), masked=int(sum(masked)))
+        if name == 'texture':
+            c = get('nearest_contributor')
+            s.update(nearest_contributor_min=float(c.min()) if len(c) else None, nearest_contributor_median=float(np.median(c)) if len(c) else None,
+                     paths=dict(Counter(('masked' if r['texture'].get('masked') else r['texture']['path'])
+                                        + (', upscaled' if r['texture'].get('upscaled') else '') for r in rows)),
+                     tries=dict(Counter(int(r['texture'].get('tries', 0)) for r in rows)),
+                     glasses=int(sum(bool(r['texture'].get('notes')) and any('glasses' in n for n in r['texture']['notes']) for r in rows)),
+                     bangs=int(sum(r['texture'].get('forehead') == 'kept (bangs)' for r in rows)))
+        return s
+
+    table, data = [], dict(command='python scripts/texture_measures.py ' + ' '.join(argv if argv is not None else sys.argv[1:]),
+                           faces=args.faces, seed=args.seed, bank=repr(bank), environment=environment(), sets={})
+    for set_name, rows in results.items():
+        if set_name == 'sample photos': continue
+        data['sets'][set_name] = {m: summary(rows, m) for m in ('texture', 'unet')}
+        for m in ('texture', 'unet'):
+            s = data['sets'][set_name][m]
+            table.append({'data': set_name, 'method': m, 'faces': s['faces'], 'sharpness (median)': f"{s['sharpness_median']:.2f}",
+                          'share >= 0.5': f"{s['sharpness_share_05']:.0%}",
+                          'sharpness, face <= 1.3x bank / larger': f"{s['sharpness_median_up_to_1_3'] or float('nan'):.2f} / {s['sharpness_median_larger'] or float('nan'):.2f}",
+                          'dlib distance from original (median)': f"{s['distance_median']:.2f}",
+                          'under 0.6': f"{s['distance_below_06']:.0%}",
+                          'nearest contributor (min)': f"{s['nearest_contributor_min']:.2f}" if m == 'texture' and s['nearest_contributor_min'] is not None else '-',
+                          'identity diversity': f"{s['diversity']:.2f}" if s['diversity'] is not None else '-',
+                          'SSIM outside face': f"{s['ssim_outside']:.3f}", 's / face': f"{s['seconds']:.2f}", 'masked': s['masked']})
+    data['per_face'] = {k: [{kk: vv for kk, vv in r.items() if kk != 'original'} for r in rows] for k, rows in results.items()}
+    for rows in data['per_face'].values():
+        for r in rows:
+            for m in ('texture', 'unet'): r[m] = {k: v for k, v in r[m].items() if k != 'embedding'}
+    paths = '; '.join(f"{k}: " + ', '.join(f'{p} {n}' for p, n in v['texture']['paths'].items()) for k, v in data['sets'].items())
+    md = f"""# The donor-texture generator against the U-Net, in the photo
+
+{markdown_table(table)}
+
+sharpness: variance of the Laplacian inside the original landmarks' hull in the output photo over the original's
+(`faceobf.evaluation.face_detail`), median over faces; face <= 1.3x bank / larger: the same for faces up to 1.3 times
+the bank's resolution (face height over the bank's mean face height, {bank_face:.0f} px) and for larger ones.
+dlib distance from original: the new face embedded at the original landmarks. nearest contributor: the new face
+embedded at its own landmarks, against the photos of the five people its entry was made of (>= 0.6 is required).
+identity diversity: median dlib distance between the outputs of different people over the same for the originals.
+SSIM outside face: outside the face ellipse (grown 1.05), against the original. s / face: the method on one
+detected face (alignment, attributes, geometry, drawing, verification), detection excluded. masked: faces no try
+got far enough from the original and from the contributors (texture), or from the original (U-Net).
+
+texture: `faceobf.generate.texture.draw_texture` on another person's landmarks (`faceobf.generate.geometry.donor_landmarks`,
+the shipped donor bank, exaggerated 1.4 and fitted), the report's four attributes flipped (`paper`, the shipped
+attribute classifier), verified as `Obfuscator` does ({TRIES} tries, stop at {MARGIN}) and also against the entry's
+contributors; entries made with the face's own person are left out (3 identities of celeba-wild-dev are in the
+bank's data). unet: `Obfuscator('unet')` with the shipped models (its own verification). Paths taken: {paths}.
+Bank: {bank!r}. {args.faces} photos per set spread over the folder (celeba-6k: test split), the largest face of each; seed {args.seed}.
+
+Command: `{data['command']}`. Machine: {data['environment'].get('machine')}; {time.time() - t_start:.0f} s in all.
+"""
+    figs = {'texture_sample.png': _page(sample_tiles, ['original', 'texture', 'unet'], 'sample photos: the texture generator and the U-Net')}
+    dev = _page(dev_tiles, ['original', 'texture', 'unet'], 'celeba-wild-dev: original, texture, U-Net (CelebA: not for git)')
+    written = write_report(args.out, 'texture', md, data, figures=figs)
+    write_report(args.out, 'texture_dev', figures={'texture_dev.png': dev})
+    print('\n'.join(map(str, written)), file=sys.stderr)
+    print(markdown_table(table))
+
+
+if __name__ == '__main__':
+    main()
