@@ -21,7 +21,7 @@ import numpy as np
 TRIES, MARGIN = 4, 0.7  # as faceobf's Obfuscator verifies
 
 
-def _texture_replacer(bank, donors, fac, policy, tries=TRIES, margin=MARGIN):
+def _texture_replacer(bank, donors, fac, policy, strength, tries=TRIES, margin=MARGIN):
     "`replace(photo, face, rng, identity) -> (new photo, details)`: the texture generator with the Obfuscator's verification and the check against the entry's contributors."
     from faceobf.core import CROP_SIZE
     from faceobf.landmarks import Face, align_face, transform_points, face_embedding, embedding_distance, MATCH_THRESHOLD
@@ -37,7 +37,7 @@ def _texture_replacer(bank, donors, fac, policy, tries=TRIES, margin=MARGIN):
         mine = set(np.flatnonzero((bank.identity[bank.contributors] == identity).any(1)).tolist()) if identity is not None else set()
         reference, tried = face_embedding(photo, face), []
         for _ in range(tries):
-            _, lm = donor_landmarks(donors, aligned.landmarks, CROP_SIZE, rng, exclude_identity=identity)
+            _, lm = donor_landmarks(donors, aligned.landmarks, CROP_SIZE, rng, exclude_identity=identity, strength=strength)
             target = transform_points(aligned.M_inv, lm).astype(np.float32)
             try:
                 image, hard, soft, det = draw_texture(photo, face.landmarks, target, bank, rng, before, after,
@@ -110,7 +110,7 @@ def main(argv=None):
     from faceobf.landmarks import detect_faces, face_embedding, embedding_distance, forget_embeddings
     from faceobf.evaluation import face_detail, region_ssim, median_distance_between
     from faceobf.generate.vocabulary import get_policy
-    from faceobf.generate.geometry import load_donor_bank
+    from faceobf.generate.geometry import load_donor_bank, EXAGGERATION
     from faceobf.generate.shipped import load_models
     from faceobf.generate.methods import obfuscation_region
     from faceobf.generate.obfuscator import Obfuscator
@@ -118,27 +118,30 @@ def main(argv=None):
 
     t_start = time.time()
     bank, donors, models = load_texture_bank(args.bank), load_donor_bank(), load_models()
-    texture = _texture_replacer(bank, donors, models.fac, get_policy('paper'))
+    textures = {'texture': _texture_replacer(bank, donors, models.fac, get_policy('paper'), EXAGGERATION),
+                'texture, shape x1.0': _texture_replacer(bank, donors, models.fac, get_policy('paper'), 1.0)}
     unet = Obfuscator('unet', models=models, seed=args.seed)
     bank_face = face_height(bank.mean_shape)
 
     def run(photo, face, identity, k):
-        rng = np.random.default_rng([args.seed, k])
-        forget_embeddings()
-        t = time.time(); new_t, det = texture(photo, face, rng, identity); sec_t = time.time() - t
+        drawn = {}
+        for name, texture in textures.items():
+            rng = np.random.default_rng([args.seed, k])
+            forget_embeddings()
+            t = time.time(); new, det = texture(photo, face, rng, identity); drawn[name] = (new, det, time.time() - t)
         forget_embeddings()
         t = time.time(); new_u, rep = unet(photo, faces=[face], exclude_identity=identity); sec_u = time.time() - t
         inside = obfuscation_region(photo.shape, face)[0].astype(bool)
         base_detail = face_detail([photo], [face.landmarks])[0]
         ref = face_embedding(photo, face)
         row = dict(identity=identity, width=int(face.width), scale=round(face_height(face.landmarks) / bank_face, 2), original=ref)
-        for name, new, sec in (('texture', new_t, sec_t), ('unet', new_u, sec_u)):
+        for name, (new, det, sec) in {**drawn, 'unet': (new_u, None, sec_u)}.items():
             e = face_embedding(new, face)
             row[name] = dict(sharpness=float(face_detail([new], [face.landmarks])[0] / max(base_detail, 1e-9)),
                              distance=embedding_distance(ref, e), embedding=e, seconds=sec, ssim_outside=region_ssim(photo, new, ~inside))
-        row['texture'].update({k: v for k, v in det.items() if k not in ('target', 'contributors')})
+            if det is not None: row[name].update({k: v for k, v in det.items() if k not in ('target', 'contributors')})
         row['unet']['masked'] = rep[0].get('method') == 'mask'
-        return row, new_t, new_u
+        return row, [photo] + [d[0] for d in drawn.values()] + [new_u]
 
     results, dev_tiles = {}, []
     for set_name, folder in sets.items():
@@ -150,10 +153,10 @@ def main(argv=None):
             photo = read_photo(index.image_dir/str(index.files[r]))
             faces = detect_faces(photo)
             if not faces: continue
-            row, new_t, new_u = run(photo, faces[0], int(index.identity[r]), k)
+            row, images = run(photo, faces[0], int(index.identity[r]), k)
             row['file'] = str(index.files[r]); out.append(row); k += 1
             if set_name == 'celeba-wild-dev' and len(dev_tiles) < 24:
-                dev_tiles.append([_zoom(im, faces[0]) for im in (photo, new_t, new_u)])
+                dev_tiles.append([_zoom(im, faces[0]) for im in images])
             print(f"  {set_name} {len(out)}/{args.faces} {row['file']}: texture sharpness {row['texture']['sharpness']:.2f} "
                   f"distance {row['texture']['distance']:.2f}; unet {row['unet']['sharpness']:.2f}", file=sys.stderr)
         results[set_name] = out
@@ -162,8 +165,8 @@ def main(argv=None):
     sample_tiles = []
     for k, (name, photo) in enumerate(sample_photos().items()):
         face = detect_faces(photo)[0]
-        row, new_t, new_u = run(photo, face, None, 1000 + k)
-        sample_tiles.append([_zoom(im, face, (300, 340)) for im in (photo, new_t, new_u)])
+        row, images = run(photo, face, None, 1000 + k)
+        sample_tiles.append([_zoom(im, face, (300, 340)) for im in images])
         results.setdefault('sample photos', []).append(dict(row, file=name))
 
     def summary(rows, name):
@@ -178,7 +181,7 @@ def main(argv=None):
                  distance_median=float(np.median(get('distance'))), distance_below_06=float((get('distance') < 0.6).mean()),
                  diversity=float(median_distance_between(emb, ids) / orig) if len(set(ids)) > 1 else None,
                  ssim_outside=float(np.nanmean(get('ssim_outside'))), seconds=float(np.mean(get('seconds'))), masked=int(sum(masked)))
-        if name == 'texture':
+        if name.startswith('texture'):
             c = get('nearest_contributor')
             s.update(nearest_contributor_min=float(c.min()) if len(c) else None, nearest_contributor_median=float(np.median(c)) if len(c) else None,
                      paths=dict(Counter(('masked' if r['texture'].get('masked') else r['texture']['path'])
@@ -192,21 +195,21 @@ def main(argv=None):
                            faces=args.faces, seed=args.seed, bank=repr(bank), environment=environment(), sets={})
     for set_name, rows in results.items():
         if set_name == 'sample photos': continue
-        data['sets'][set_name] = {m: summary(rows, m) for m in ('texture', 'unet')}
-        for m in ('texture', 'unet'):
+        data['sets'][set_name] = {m: summary(rows, m) for m in (*textures, 'unet')}
+        for m in (*textures, 'unet'):
             s = data['sets'][set_name][m]
             table.append({'data': set_name, 'method': m, 'faces': s['faces'], 'sharpness (median)': f"{s['sharpness_median']:.2f}",
                           'share >= 0.5': f"{s['sharpness_share_05']:.0%}",
                           'sharpness, face <= 1.3x bank / larger': f"{s['sharpness_median_up_to_1_3'] or float('nan'):.2f} / {s['sharpness_median_larger'] or float('nan'):.2f}",
                           'dlib distance from original (median)': f"{s['distance_median']:.2f}",
                           'under 0.6': f"{s['distance_below_06']:.0%}",
-                          'nearest contributor (min)': f"{s['nearest_contributor_min']:.2f}" if m == 'texture' and s['nearest_contributor_min'] is not None else '-',
+                          'nearest contributor (min)': f"{s['nearest_contributor_min']:.2f}" if m != 'unet' and s['nearest_contributor_min'] is not None else '-',
                           'identity diversity': f"{s['diversity']:.2f}" if s['diversity'] is not None else '-',
                           'SSIM outside face': f"{s['ssim_outside']:.3f}", 's / face': f"{s['seconds']:.2f}", 'masked': s['masked']})
     data['per_face'] = {k: [{kk: vv for kk, vv in r.items() if kk != 'original'} for r in rows] for k, rows in results.items()}
     for rows in data['per_face'].values():
         for r in rows:
-            for m in ('texture', 'unet'): r[m] = {k: v for k, v in r[m].items() if k != 'embedding'}
+            for m in (*textures, 'unet'): r[m] = {k: v for k, v in r[m].items() if k != 'embedding'}
     paths = '; '.join(f"{k}: " + ', '.join(f'{p} {n}' for p, n in v['texture']['paths'].items()) for k, v in data['sets'].items())
     md = f"""# The donor-texture generator against the U-Net, in the photo
 
@@ -223,7 +226,8 @@ detected face (alignment, attributes, geometry, drawing, verification), detectio
 got far enough from the original and from the contributors (texture), or from the original (U-Net).
 
 texture: `faceobf.generate.texture.draw_texture` on another person's landmarks (`faceobf.generate.geometry.donor_landmarks`,
-the shipped donor bank, exaggerated 1.4 and fitted), the report's four attributes flipped (`paper`, the shipped
+the shipped donor bank, exaggerated {EXAGGERATION} as the geometry does by default, and fitted; `texture, shape x1.0`: the same
+donors not exaggerated), the report's four attributes flipped (`paper`, the shipped
 attribute classifier), verified as `Obfuscator` does ({TRIES} tries, stop at {MARGIN}) and also against the entry's
 contributors; entries made with the face's own person are left out (3 identities of celeba-wild-dev are in the
 bank's data). unet: `Obfuscator('unet')` with the shipped models (its own verification). Paths taken: {paths}.
@@ -231,8 +235,9 @@ Bank: {bank!r}. {args.faces} photos per set spread over the folder (celeba-6k: t
 
 Command: `{data['command']}`. Machine: {data['environment'].get('machine')}; {time.time() - t_start:.0f} s in all.
 """
-    figs = {'texture_sample.png': _page(sample_tiles, ['original', 'texture', 'unet'], 'sample photos: the texture generator and the U-Net')}
-    dev = _page(dev_tiles, ['original', 'texture', 'unet'], 'celeba-wild-dev: original, texture, U-Net (CelebA: not for git)')
+    columns = ['original', *textures, 'unet']
+    figs = {'texture_sample.png': _page(sample_tiles, columns, 'sample photos: the texture generator and the U-Net')}
+    dev = _page(dev_tiles, columns, 'celeba-wild-dev (CelebA: not for git)')
     written = write_report(args.out, 'texture', md, data, figures=figs)
     write_report(args.out, 'texture_dev', figures={'texture_dev.png': dev})
     print('\n'.join(map(str, written)), file=sys.stderr)

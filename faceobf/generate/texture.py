@@ -17,7 +17,7 @@ import numpy as np
 from ..core import as_rgb_uint8, atomic_write, default_models_dir, ATTRIBUTE_NAMES, PROTECTED_ATTRIBUTES, attribute_index
 from ..landmarks import (Face, ModelFileError, similarity_transform, transform_points, face_embedding,
                                embedding_distance, MATCH_THRESHOLD)
-from ..masking import hull_mask
+from ..masking import hull_mask, face_ellipse
 
 # %% auto #0
 __all__ = ['TEXTURE_FRAME', 'PARTS', 'PART_ATTRIBUTES', 'NOT_DRAWN', 'OCCLUDERS', 'YAW_REACH', 'MOUTH_REACH', 'texture_pose',
@@ -25,7 +25,8 @@ __all__ = ['TEXTURE_FRAME', 'PARTS', 'PART_ATTRIBUTES', 'NOT_DRAWN', 'OCCLUDERS'
            'piecewise_warp', 'pyramid_blend', 'to_lab', 'from_lab', 'face_region', 'feature_mask', 'skin_mask',
            'skin_like', 'skin_share', 'Shading', 'fit_shading', 'part_outlines', 'part_mask', 'canonical_face',
            'match_colour', 'compose_entry', 'TextureUnavailable', 'TextureBank', 'default_texture_bank',
-           'load_texture_bank', 'face_tone', 'wanted_attributes', 'choose_entry', 'draw_entry', 'draw_texture']
+           'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry',
+           'draw_texture']
 
 # %% ../../nbs/05f_texture.ipynb #3a5e9b88
 def _rotate(pts, deg):
@@ -102,7 +103,7 @@ def piecewise_warp(img, src_points, dst_points, triangles, out_shape, interpolat
     A = np.zeros((len(triangles), 2, 3), np.float32)
     for k, t in enumerate(triangles):
         d = dst[t]
-        if abs(np.cross(d[1] - d[0], d[2] - d[0])) < 1e-3: continue  # a collapsed triangle draws nothing
+        if abs((d[1, 0] - d[0, 0]) * (d[2, 1] - d[0, 1]) - (d[1, 1] - d[0, 1]) * (d[2, 0] - d[0, 0])) < 1e-3: continue  # a collapsed triangle draws nothing
         A[k] = cv2.getAffineTransform(d, src[t])
         cv2.fillConvexPoly(index, np.round(d * 16).astype(np.int32), int(k), lineType=cv2.LINE_8, shift=4)
     ys, xs = np.nonzero(index >= 0)
@@ -162,8 +163,11 @@ def skin_mask(shape, landmarks) -> np.ndarray:
     return inner.astype(bool) & ~feature_mask(shape, lm)
 
 def skin_like(img, landmarks, tolerance:float=4.0) -> np.ndarray:
-    "Boolean mask of the pixels of `img` whose CIELAB colour lies within `tolerance` robust spreads of the face's skin (hair, glasses frames, hands, background are not)."
-    lab, skin = to_lab(img), skin_mask(img.shape, landmarks)
+    "Boolean mask of the pixels of `img` whose CIELAB colour lies within `tolerance` robust spreads of the skin of the face's cheeks (hair, glasses, hands, background are not)."
+    lm = np.asarray(landmarks, np.float64)
+    cheeks = _fill(img.shape, [lm[[1, 2, 3, 4, 48, 31, 40, 41]], lm[[15, 14, 13, 12, 54, 35, 47, 46]]]).astype(bool)
+    lab, skin = to_lab(img), skin_mask(img.shape, lm) & cheeks  # the cheeks: seldom under glasses, hair or a beard
+    if skin.sum() < 20: skin = skin_mask(img.shape, lm)
     if skin.sum() < 20: return np.ones(img.shape[:2], bool)
     med = np.median(lab[skin], 0)
     spread = 1.4826 * np.median(np.abs(lab[skin] - med), 0) + [1.5, 1.0, 1.0]
@@ -190,22 +194,26 @@ class Shading:
     def __call__(self, shape) -> np.ndarray:
         "The field over an image of `shape` (h, w): float32 (h, w, 3) in CIELAB."
         h, w = shape[:2]
-        ys, xs = np.mgrid[0:h, 0:w]
-        return np.stack([_design(xs, ys, self.centre, self.scale, o) @ c for o, c in zip(self.orders, self.coefs)], -1).astype(np.float32)
+        u = ((np.arange(w) - self.centre[0]) / self.scale)[None, :]
+        v = ((np.arange(h) - self.centre[1]) / self.scale)[:, None]
+        out = np.empty((h, w, len(self.coefs)), np.float32)
+        for ch, (o, c) in enumerate(zip(self.orders, self.coefs)):
+            out[..., ch] = c[0] + c[1] * u + c[2] * v + ((c[3] * u * u + c[4] * u * v + c[5] * v * v) if o == 2 else 0)
+        return out
 
 def fit_shading(lab, mask, centre, scale, ridge:float=1e-3, orders=(2, 1, 1)) -> Shading:
-    "The `Shading` of CIELAB image `lab` over the pixels of `mask`, by least squares with a small ridge, twice (the second time without pixels 2.5 sigma off)."
+    "The `Shading` of CIELAB image `lab` over the pixels of `mask`, by least squares with a small ridge, repeated without the pixels more than 2.5 robust sigmas off."
     ys, xs = np.nonzero(mask)
     if len(xs) < 20: raise ValueError('too few skin pixels to measure the light on')
     coefs = []
     for ch, order in enumerate(orders):
         X, y = _design(xs, ys, centre, scale, order), lab[ys, xs, ch].astype(np.float64)
         keep, pen = np.ones(len(y), bool), np.diag([0.0] + [1.0] * (X.shape[1] - 1))
-        for _ in range(2):
+        for _ in range(4):  # least squares, then again without the pixels far off (glasses, a beard, a highlight)
             Xk = X[keep]
             beta = np.linalg.solve(Xk.T @ Xk + ridge * len(Xk) * pen, Xk.T @ y[keep])
             r = y - X @ beta
-            keep = np.abs(r) <= 2.5 * r[keep].std() + 1e-6
+            keep = np.abs(r - np.median(r)) <= 2.5 * 1.4826 * np.median(np.abs(r - np.median(r))) + 0.5
         coefs.append(beta)
     return Shading(coefs, tuple(np.asarray(centre, float)), float(scale), tuple(orders))
 
@@ -315,6 +323,12 @@ class TextureBank:
         "Entry `i`'s 68 landmarks in the canonical frame (of its mirror image when `mirrored`)."
         return mirror_landmarks(self.landmarks[i], self.size) if mirrored else self.landmarks[i].astype(np.float32)
 
+    @property
+    def mirrored_landmarks(self) -> np.ndarray:
+        "Every entry's landmarks in its mirror image (n, 68, 2)."
+        if not hasattr(self, '_mirrored'): self._mirrored = np.stack([mirror_landmarks(l, self.size) for l in self.landmarks])
+        return self._mirrored
+
     def contributor_files(self, i:int) -> dict:
         "Part -> CelebA file name of entry `i`'s contributors."
         return {p: str(self.files[c]) for p, c in zip(PARTS, self.contributors[i])}
@@ -373,6 +387,13 @@ def wanted_attributes(before=None, after=None) -> tuple:
             want[flipped], weight[flipped] = after[flipped], 5.0
     return want, weight
 
+def shape_gaps(shapes, target) -> np.ndarray:
+    "How far each of `shapes` (n, 68, 2) is from `target` (68, 2) once turned, scaled and shifted onto it: RMS over the target's face height."
+    s = np.asarray(shapes, np.float64); s = s[..., 0] + 1j * s[..., 1]; s = s - s.mean(1, keepdims=True)
+    t = np.asarray(target, np.float64); t = t[:, 0] + 1j * t[:, 1]; t = t - t.mean()
+    z = (t[None] * np.conj(s)).sum(1) / np.maximum((np.abs(s) ** 2).sum(1), 1e-9)  # the best similarity, as a complex factor
+    return np.sqrt((np.abs(t[None] - z[:, None] * s) ** 2).mean(1)) / max(face_height(target), 1e-6)
+
 def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None, exclude=(), nearest:int=6) -> tuple:
     "`(entry, mirrored, info)`: an entry of `bank` for a face drawn on `landmarks` (any frame) whose skin `tone` is CIELAB; one of the `nearest` best at random."
     yaw, _, mouth = texture_pose(landmarks)
@@ -391,7 +412,8 @@ def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None
     ok &= mgap <= max(MOUTH_REACH, mgap[ok].min())  # lips are never pulled open, nor pressed shut
     miss = (bank.attributes[idx] != want) * weight
     tone = np.asarray(tone, np.float32)
-    cost = (miss.sum(1) + gap / 0.02 + mgap / 0.015
+    shapes = np.concatenate([bank.landmarks, bank.mirrored_landmarks])
+    cost = (miss.sum(1) + gap / 0.02 + mgap / 0.015 + shape_gaps(shapes, landmarks) / 0.03  # the less the warp bends an entry, the better
             + np.abs(bank.tone[idx, 0] - tone[0]) / 8 + np.abs(bank.tone[idx, 1:] - tone[1:]).sum(1) / 6)
     cand = np.flatnonzero(ok)
     best = cand[np.argsort(cost[cand], kind='stable')[:nearest]]
@@ -401,30 +423,56 @@ def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None
                                                 mouth_gap=round(float(mgap[k]), 3), unmet=unmet)
 
 # %% ../../nbs/05f_texture.ipynb #7e2c3d56
-def _ring(points, grow:float=1.3) -> np.ndarray:
-    "The convex hull of `points` grown `grow` times about their mean: where the photo's morph ends."
-    pts = np.asarray(points, np.float32)
-    c = pts.mean(0)
-    return (c + grow * (cv2.convexHull(pts).reshape(-1, 2) - c)).astype(np.float32)
+def _ring(old, new, n:int=32) -> np.ndarray:
+    "`n` points on the old face's ellipse (`masking.face_ellipse`), grown until both faces' landmarks and foreheads lie well inside: where the photo's morph ends."
+    ell = face_ellipse(old)
+    pts = np.vstack([old, new, forehead_points(old, 0.25), forehead_points(new, 0.25)])
+    t = np.radians(ell.angle)
+    R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    reach = np.sqrt(((((pts - ell.center) @ R) / ell.axes) ** 2).sum(1)).max()  # > 1: a point outside the ellipse
+    a = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    unit = np.stack([np.cos(a) * ell.axes[0], np.sin(a) * ell.axes[1]], 1) * max(1.05, 1.1 * reach)
+    return (np.asarray(ell.center) + unit @ R.T).astype(np.float32)
+
+def _edge_correction(photo_lab, entry_lab, region, skin, hf) -> np.ndarray:
+    "CIELAB offsets that bring the entry's colour at the edge of `region` to the photo's just outside it (where both are skin), spread smoothly inwards and fading over a fifth of a face height."
+    r = region.astype(np.uint8)
+    w = max(int(0.04 * hf), 2)
+    outside = (cv2.dilate(r, np.ones((3, 3), np.uint8), iterations=w) > 0) & ~region & skin
+    inside = region & ~(cv2.erode(r, np.ones((3, 3), np.uint8), iterations=w) > 0) & skin
+    if outside.sum() < 10 or inside.sum() < 10: return np.zeros_like(entry_lab)
+    sigma = 0.15 * hf
+    def local_mean(lab, m):  # the mean colour of the pixels of `m` around each pixel
+        wm = cv2.GaussianBlur(m.astype(np.float32), (0, 0), sigma)
+        return cv2.GaussianBlur(lab * m[..., None], (0, 0), sigma) / np.maximum(wm, 1e-6)[..., None], wm
+    out_mean, w_out = local_mean(photo_lab, outside)
+    in_mean, w_in = local_mean(entry_lab, inside)
+    diff = np.clip(out_mean - in_mean, [-15, -8, -8], [15, 8, 8])
+    known = np.minimum(w_out, w_in) > 1e-3
+    diff[~known] = 0
+    dist = cv2.distanceTransform(r, cv2.DIST_L2, 3)  # pixels from the region's edge
+    fade = np.exp(-dist / (0.2 * hf)) * np.clip(np.minimum(w_out, w_in) / max(np.minimum(w_out, w_in).max(), 1e-6) * 3, 0, 1)
+    return diff * fade[..., None] * region[..., None]
 
 def _detail(gray, mask) -> float:
     return float(cv2.Laplacian(np.asarray(gray, np.float64), cv2.CV_64F)[mask].var()) if mask.sum() > 10 else 0.0
 
 def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, triangles, forehead:float=0.2,
-               shading:bool=True, sharpness:tuple=(0.0, 1.3)) -> tuple:
-    "`(image, hard, soft, info)`: the canonical `image` (with `image_landmarks`) drawn onto `target_landmarks` in `photo` over the face at `face_landmarks`."
+               shading:bool=True, sharper:float=1.3, keep_edge:str='all') -> tuple:
+    "`(image, hard, soft, info)`: the canonical `image` (with `image_landmarks`) drawn onto `target_landmarks` in `photo` over the face at `face_landmarks`; blurred when `sharper` times as detailed as the photo's face (0: never); `keep_edge`: 'all', 'forehead' or 'none'."
     photo = as_rgb_uint8(photo)
     old, new = np.asarray(face_landmarks, np.float32), np.asarray(target_landmarks, np.float32)
     hf = face_height(new)
-    ring = _ring(np.vstack([warp_points(new), warp_points(old)]))
+    ring = _ring(old, new)
     H, W = photo.shape[:2]
     x0, y0 = np.maximum(np.floor(ring.min(0)).astype(int) - 2, 0)
     x1, y1 = np.minimum(np.ceil(ring.max(0)).astype(int) + 3, [W, H])
     if x1 - x0 < 8 or y1 - y0 < 8: raise TextureUnavailable('the face lies outside the photo')
     P, L0, L1, ring = photo[y0:y1, x0:x1], old - [x0, y0], new - [x0, y0], ring - [x0, y0]
-    # 1. the photo around the face morphed so that the old face's outline lands on the new one's (nothing is smeared)
-    dst = np.vstack([warp_points(L1), ring])
-    moved, inside = piecewise_warp(P, np.vstack([warp_points(L0), ring]), dst, delaunay_triangles(dst), P.shape, cv2.INTER_LINEAR)
+    # 1. the photo inside the old face's ellipse morphed so that the old face's outline lands on the new one's (nothing is smeared)
+    dst = np.vstack([L1, forehead_points(L1, 0.25)[::3], ring])
+    src_morph = np.vstack([L0, forehead_points(L0, 0.25)[::3], ring])
+    moved, inside = piecewise_warp(P, src_morph, dst, delaunay_triangles(dst), P.shape, cv2.INTER_LINEAR)
     moved[~inside] = P[~inside]
     # 2. the entry warped onto the new face
     M = similarity_transform(image_landmarks, L1)
@@ -436,9 +484,20 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
     E, covered = piecewise_warp(src, src_pts, warp_points(L1), triangles, P.shape)
     region = face_region(P.shape, L1, forehead) & covered
     info = dict(scale=round(scale, 3))
+    if scale > 1.15:  # enlarged: bicubic interpolation softens edges; an unsharp mask at the enlargement's scale restores some
+        amount = min(0.8, 0.6 * (scale - 1))
+        E = np.clip(E.astype(np.float32) * (1 + amount) - amount * cv2.GaussianBlur(E.astype(np.float32), (0, 0), 0.5 * scale), 0, 255)
+        info['sharpened'] = round(amount, 2)
     # the edge of the region (the forehead, the outer cheeks) keeps what is not skin, in the photo (hair, a hand) or in the entry (its hair)
     edge = region & ~cv2.erode(hull_mask(P.shape, L1).astype(np.uint8), np.ones((3, 3), np.uint8), iterations=max(int(0.08 * hf), 1)).astype(bool)
-    keep = edge & ~(skin_like(moved, L1) & skin_like(E, L1))
+    photo_skin = skin_like(moved, L1)
+    keep = edge & ~(photo_skin & skin_like(E, L1)) & ~feature_mask(P.shape, L1, 0.1)  # never an eye, brow or lip
+    up = _up(L1)
+    height = (np.mgrid[0:P.shape[0], 0:P.shape[1]][::-1].transpose(1, 2, 0) - L1[30]) @ up  # above the nose tip, in face heights' direction
+    eye_band = hull_mask(P.shape, L1) & (height > 0)  # between the nose tip and the brows: where glasses sit, never kept
+    keep &= ~eye_band
+    if keep_edge == 'forehead': keep &= ~hull_mask(P.shape, L1)  # (glasses: only hair above the brows is kept)
+    elif keep_edge != 'all': keep[:] = False
     keep = cv2.morphologyEx(keep.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(bool)
     region &= ~keep
     info['kept_at_edge'] = round(float(keep.sum() / max(region.sum() + keep.sum(), 1)), 3)
@@ -446,20 +505,26 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
     # 3. the light: the entry's smooth field swapped for the original face's (measured on the morphed photo, in the new geometry)
     if shading:
         centre, s, skin = L1[27:36].mean(0), face_height(L1), skin_mask(P.shape, L1) & covered
+        seen = skin & photo_skin  # the original's light is read on its skin only: not on glasses, a beard, a hand
         try:
-            delta = fit_shading(to_lab(moved), skin, centre, s)(P.shape) - fit_shading(lab, skin, centre, s)(P.shape)
-            lab = lab + np.clip(delta, delta[skin].min(0), delta[skin].max(0))  # no further than on the skin where it was measured
+            if seen.sum() < 0.3 * skin.sum(): raise ValueError('too little skin')
+            orders = (2, 1, 1) if seen.sum() >= 0.7 * skin.sum() else (1, 1, 1)  # a partly hidden face: a plane, which extrapolates tamely
+            delta = fit_shading(to_lab(moved), seen, centre, s, orders=orders)(P.shape) - fit_shading(lab, skin, centre, s, orders=orders)(P.shape)
+            mid = np.median(delta[seen], 0)  # light differs across a face by some 20 L* units at most: a wilder field is a bad fit
+            lab = lab + np.clip(delta, np.maximum(delta[seen].min(0), mid - [12, 6, 6]), np.minimum(delta[seen].max(0), mid + [12, 6, 6]))
             info['light'] = 'shading transferred'
         except ValueError: info['light'] = 'face too small to measure its light: left as drawn'
+    if shading:  # what the smooth field leaves at the region's edge (a darker jaw, a lit temple), faded in from the edge
+        lab = lab + _edge_correction(to_lab(moved), lab, region, photo_skin & skin_like(E, L1), hf)
+        info['edge'] = 'matched'
     drawn = from_lab(lab)
-    lo, hi = sharpness
     hull1 = hull_mask(P.shape, L1)
     want = _detail(cv2.cvtColor(moved, cv2.COLOR_RGB2GRAY), hull1)
     have = _detail(cv2.cvtColor(drawn, cv2.COLOR_RGB2GRAY), hull1)
-    if hi and want > 0 and have > hi * want:  # the photo's face is softer: blur the entry to match
+    if sharper and want > 0 and have > sharper * want:  # the photo's face is softer: blur the entry to match
         for sigma in (0.5, 0.7, 0.9, 1.2, 1.6, 2.0, 2.5):
             soft_drawn = cv2.GaussianBlur(drawn, (0, 0), sigma)
-            if _detail(cv2.cvtColor(soft_drawn, cv2.COLOR_RGB2GRAY), hull1) <= hi * want: break
+            if _detail(cv2.cvtColor(soft_drawn, cv2.COLOR_RGB2GRAY), hull1) <= sharper * want: break
         drawn, info['blurred'] = soft_drawn, sigma
     # 4. blended band by band into the morphed photo
     levels = int(np.clip(np.log2(max(hf, 16) / 10), 2, 5))
@@ -473,21 +538,24 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
 
 # %% ../../nbs/05f_texture.ipynb #9a4e5f78
 def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng, before=None, after=None, exclude=(),
-                 nearest:int=6, shading:bool=True) -> tuple:
-    "`(image, hard, soft, details)`: a bank entry chosen for the face at `face_landmarks` (photo pixels) and drawn on `target_landmarks` (photo pixels); `before`/`after`: the original's and the wanted 40 attributes (0/1)."
+                 nearest:int=6, shading:bool=True, check:bool=True) -> tuple:
+    "`(image, hard, soft, details)`: a bank entry chosen for the face at `face_landmarks` (photo pixels) and drawn on `target_landmarks` (photo pixels); `before`/`after`: the original's and the wanted 40 attributes (0/1); with `check`, dlib's distance from the drawn face to the entry's nearest contributor."
     photo = as_rgb_uint8(photo)
     entry, mirrored, info = choose_entry(bank, target_landmarks, face_tone(photo, face_landmarks), rng, before, after, exclude, nearest)
-    notes = []
-    bangs = before is not None and np.asarray(before).reshape(40)[attribute_index('Bangs')] == 1
-    if before is not None and np.asarray(before).reshape(40)[attribute_index('Eyeglasses')] == 1:
-        notes.append('the original wears glasses; the new face has none')
-    forehead = 0.0 if bangs else 0.2
-    image, hard, soft, drawn = draw_entry(photo, face_landmarks, target_landmarks, bank.image(entry, mirrored),
-                                          bank.shape(entry, mirrored), bank.triangles, forehead, shading)
+    has = lambda name: before is not None and np.asarray(before).reshape(40)[attribute_index(name)] == 1
+    bangs, glasses, notes = has('Bangs'), has('Eyeglasses'), []
+    if glasses: notes.append('the original wears glasses; the new face has none (frames outside the face stay)')
+    image, hard, soft, drawn = draw_entry(photo, face_landmarks, target_landmarks, bank.image(entry, mirrored), bank.shape(entry, mirrored),
+                                          bank.triangles, 0.0 if bangs else 0.2, shading, keep_edge='forehead' if glasses else 'all')
     upscaled = drawn['scale'] > 1.05
     if upscaled: notes.append(f"the face is {drawn['scale']:.1f} times the bank's resolution: enlarged")
     details = dict(method='texture', entry=entry, mirrored=mirrored, contributors=bank.contributor_files(entry),
                    contributor_distances=[round(float(d), 3) for d in bank.person_distances[entry]],
                    upscaled=round(drawn['scale'], 2) if upscaled else None, forehead='kept (bangs)' if bangs else 'drawn',
                    path='mirrored entry' if mirrored else 'entry', **info, **{k: v for k, v in drawn.items() if k != 'scale'}, notes=notes)
+    if check:  # the new face as a recogniser sees it, in the photo at its own landmarks, against the entry's five people
+        new = (photo * (1 - soft[..., None]) + image * soft[..., None]).round().astype(np.uint8)
+        target = np.asarray(target_landmarks, np.float32)
+        d, part = bank.nearest_contributor(entry, face_embedding(new, Face(tuple(int(v) for v in (*target.min(0), *target.max(0))), 1.0, target)))
+        details.update(nearest_contributor=round(d, 4), nearest_part=part)
     return image, hard, soft, details
