@@ -26,7 +26,7 @@ __all__ = ['TEXTURE_FRAME', 'PARTS', 'PART_ATTRIBUTES', 'NOT_DRAWN', 'OCCLUDERS'
            'skin_like', 'skin_share', 'Shading', 'fit_shading', 'part_outlines', 'part_mask', 'canonical_face',
            'match_colour', 'compose_entry', 'TextureUnavailable', 'TextureBank', 'default_texture_bank',
            'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry',
-           'draw_texture']
+           'with_mouth_of', 'draw_texture']
 
 # %% ../../nbs/05f_texture.ipynb #3a5e9b88
 def _rotate(pts, deg):
@@ -364,7 +364,7 @@ def load_texture_bank(path=None) -> TextureBank:
         raise ModelFileError(f"{path}: not a texture bank ({e}); rebuild it with `./run.sh models PATH/TO/CELEBA`") from None
 
 # %% ../../nbs/05f_texture.ipynb #5c0a1b34
-YAW_REACH = 0.1     # an entry's yaw may differ from the head's by at most this much (the yaw of a well turned head is about 0.3)
+YAW_REACH = 0.07    # an entry's yaw may differ from the head's by at most this much (the yaw of a well turned head is about 0.3)
 MOUTH_REACH = 0.03  # and its mouth opening (over the face's height) by at most this much, where the bank has such entries
 
 def face_tone(img, landmarks) -> np.ndarray:
@@ -379,12 +379,12 @@ def wanted_attributes(before=None, after=None) -> tuple:
     if before is not None:
         before = np.asarray(before, np.uint8).reshape(40)
         for name in PROTECTED_ATTRIBUTES:
-            if name not in NOT_DRAWN: want[attribute_index(name)], weight[attribute_index(name)] = before[attribute_index(name)], 10.0
+            if name not in NOT_DRAWN: want[attribute_index(name)], weight[attribute_index(name)] = before[attribute_index(name)], 100.0
         if after is not None:
             after = np.asarray(after, np.uint8).reshape(40)
             flipped = np.flatnonzero((after != before) & (weight == 0))
             flipped = [i for i in flipped if ATTRIBUTE_NAMES[i] not in NOT_DRAWN]
-            want[flipped], weight[flipped] = after[flipped], 5.0
+            want[flipped], weight[flipped] = after[flipped], 20.0
     return want, weight
 
 def shape_gaps(shapes, target) -> np.ndarray:
@@ -509,9 +509,10 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
         try:
             if seen.sum() < 0.3 * skin.sum(): raise ValueError('too little skin')
             orders = (2, 1, 1) if seen.sum() >= 0.7 * skin.sum() else (1, 1, 1)  # a partly hidden face: a plane, which extrapolates tamely
-            delta = fit_shading(to_lab(moved), seen, centre, s, orders=orders)(P.shape) - fit_shading(lab, skin, centre, s, orders=orders)(P.shape)
-            mid = np.median(delta[seen], 0)  # light differs across a face by some 20 L* units at most: a wilder field is a bad fit
-            lab = lab + np.clip(delta, np.maximum(delta[seen].min(0), mid - [12, 6, 6]), np.minimum(delta[seen].max(0), mid + [12, 6, 6]))
+            def field(img_lab, mask):  # the fitted light, never beyond the colours the face actually shows (a fit extrapolates)
+                lo, hi = np.percentile(img_lab[mask], [2, 98], axis=0)
+                return np.clip(fit_shading(img_lab, mask, centre, s, orders=orders)(P.shape), lo, hi)
+            lab = lab + field(to_lab(moved), seen) - field(lab, skin)
             info['light'] = 'shading transferred'
         except ValueError: info['light'] = 'face too small to measure its light: left as drawn'
     if shading:  # what the smooth field leaves at the region's edge (a darker jaw, a lit temple), faded in from the edge
@@ -537,6 +538,13 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
     return image_out, hard, soft, info
 
 # %% ../../nbs/05f_texture.ipynb #9a4e5f78
+def with_mouth_of(target, shape) -> np.ndarray:
+    "`target` (68 points) with the 20 mouth points of `shape`, moved so that its mouth corners land on the target's."
+    target, shape = np.asarray(target, np.float32).copy(), np.asarray(shape, np.float32)
+    M = similarity_transform(shape[[48, 54]], target[[48, 54]])
+    target[48:68] = transform_points(M, shape[48:68])
+    return target
+
 def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng, before=None, after=None, exclude=(),
                  nearest:int=6, shading:bool=True, check:bool=True) -> tuple:
     "`(image, hard, soft, details)`: a bank entry chosen for the face at `face_landmarks` (photo pixels) and drawn on `target_landmarks` (photo pixels); `before`/`after`: the original's and the wanted 40 attributes (0/1); with `check`, dlib's distance from the drawn face to the entry's nearest contributor."
@@ -545,6 +553,9 @@ def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng,
     has = lambda name: before is not None and np.asarray(before).reshape(40)[attribute_index(name)] == 1
     bangs, glasses, notes = has('Bangs'), has('Eyeglasses'), []
     if glasses: notes.append('the original wears glasses; the new face has none (frames outside the face stay)')
+    if info['mouth_gap'] > MOUTH_REACH:  # opened (or shut) beyond every entry: the lips are drawn as the entry has them
+        target_landmarks = with_mouth_of(target_landmarks, bank.shape(entry, mirrored))
+        notes.append(f"the mouth is opened beyond the bank (by {info['mouth_gap']:.2f}): drawn as the entry's")
     image, hard, soft, drawn = draw_entry(photo, face_landmarks, target_landmarks, bank.image(entry, mirrored), bank.shape(entry, mirrored),
                                           bank.triangles, 0.0 if bangs else 0.2, shading, keep_edge='forehead' if glasses else 'all')
     upscaled = drawn['scale'] > 1.05
