@@ -4,8 +4,8 @@ Usage: python scripts/build_texture_bank.py DATA_ROOT --out faceobf/models/textu
 
 From the training split of DATA_ROOT/celeba-6k (aligned CelebA photos): every face is detected, given
 68 landmarks and a dlib embedding, and put into the canonical 128x128 frame. Faces with glasses, a hat,
-bangs or blur are left out. Each entry is composed of five parts of five different people of the same
-gender and age group (skin and outline, eyes, brows, nose, mouth), turned alike and of similar skin
+bangs or blur are left out. Each entry is composed of four parts of four different people of the same
+gender and age group (skin and outline, eyes with brows, nose, mouth), turned alike and of similar skin
 tone, warped onto their mean shape and blended band by band; it is drawn into its base person's photo
 and kept only when dlib puts it 0.6 or more from every photo of every contributor. Base faces are drawn
 evenly over gender x turn x mouth x skin tone as far as the data allows. Writes texture.npz and its card
@@ -237,7 +237,7 @@ def main(argv=None):
     count = lambda key: dict(sorted(Counter(key(e) for e in entries).items()))
     male = sum(int(e['attrs'][ai('Male')]) for e in entries)
     card = dict(
-        kind='face-texture bank: entries composed of five parts of five different people, in a canonical 68-point frame',
+        kind='face-texture bank: entries composed of four parts of four different people, in a canonical 68-point frame',
         licence=MODEL_LICENCE + '. The entries are made of CelebA photos: CelebA is released for non-commercial research '
                 'and educational use only; the 68 landmarks come from dlib\'s model trained on iBUG 300-W, which forbids commercial use.',
         data=dict(name='celeba-6k', split='train', images=int(len(train)), faces=int(len(rows)), pool=int(len(pool)),

@@ -219,7 +219,7 @@ sharpness: variance of the Laplacian inside the original landmarks' hull in the 
 (`faceobf.evaluation.face_detail`), median over faces; face <= 1.3x bank / larger: the same for faces up to 1.3 times
 the bank's resolution (face height over the bank's mean face height, {bank_face:.0f} px) and for larger ones.
 dlib distance from original: the new face embedded at the original landmarks. nearest contributor: the new face
-embedded at its own landmarks, against the photos of the five people its entry was made of (>= 0.6 is required).
+embedded at its own landmarks, against the photos of the people its entry was made of (>= 0.6 is required).
 identity diversity: median dlib distance between the outputs of different people over the same for the originals.
 SSIM outside face: outside the face ellipse (grown 1.05), against the original. s / face: the method on one
 detected face (alignment, attributes, geometry, drawing, verification), detection excluded. masked: faces no try

@@ -1,4 +1,4 @@
-"""Stage 3's default drawing: a new face made of real skin, eyes, brows, nose and mouth of five different people, none of whom it resembles, warped onto the donor geometry and blended into the photo.
+"""Stage 3's default drawing: a new face made of the real skin, eyes, nose and mouth of four different people, none of whom it resembles, warped onto the donor geometry and blended into the photo.
 
 Docs: https://faceobf.github.io/faceobf/texture.html.md"""
 
@@ -220,9 +220,9 @@ def fit_shading(lab, mask, centre, scale, ridge:float=1e-3, orders=(2, 1, 1)) ->
 # %% ../../nbs/05f_texture.ipynb #f6a72456
 TEXTURE_FRAME = 128  # side of the canonical square (pixels): CelebA's aligned faces are about 90 pixels wide
 
-PARTS = ('skin', 'eyes', 'brows', 'nose', 'mouth')  # an entry's contributors, in this order ('skin': skin and outline, the base)
+PARTS = ('skin', 'eyes', 'nose', 'mouth')  # an entry's contributors, in this order ('skin': skin and outline, the base; 'eyes': with the brows)
 
-PART_ATTRIBUTES = {'eyes': ('Bags_Under_Eyes', 'Narrow_Eyes', 'Eyeglasses'), 'brows': ('Arched_Eyebrows', 'Bushy_Eyebrows'),
+PART_ATTRIBUTES = {'eyes': ('Arched_Eyebrows', 'Bags_Under_Eyes', 'Bushy_Eyebrows', 'Narrow_Eyes', 'Eyeglasses'),
                    'nose': ('Big_Nose', 'Pointy_Nose'),
                    'mouth': ('Big_Lips', 'Mouth_Slightly_Open', 'Smiling', 'Wearing_Lipstick', 'Mustache')}
 
@@ -238,13 +238,12 @@ def _across(landmarks) -> np.ndarray:
     return v / max(np.linalg.norm(v), 1e-6)
 
 def part_outlines(landmarks, part:str) -> list:
-    "The convex polygons (point arrays) that outline `part` ('eyes', 'brows', 'nose' or 'mouth') of a 68-point shape."
+    "The convex polygons (point arrays) that outline `part` ('eyes' with the brows, 'nose' or 'mouth') of a 68-point shape."
     lm = np.asarray(landmarks, np.float64)
     h, down, across = face_height(lm), -_up(lm), _across(lm)
-    if part == 'eyes':
-        return [np.vstack([lm[e], lm[[e[1], e[2]]] - down * 0.05 * h, lm[[e[4], e[5]]] + down * 0.07 * h, lm[e[o]] + across * s * 0.04 * h])
-                for e, o, s in ((list(range(36, 42)), 0, -1), (list(range(42, 48)), 3, 1))]
-    if part == 'brows': return [np.vstack([lm[b], lm[b] - down * 0.05 * h]) for b in (list(range(17, 22)), list(range(22, 27)))]
+    if part == 'eyes':  # each eye with its brow: the under-eye, the lid, the brow and a little above it
+        return [np.vstack([lm[e], lm[[e[4], e[5]]] + down * 0.07 * h, lm[e[o]] + across * s * 0.04 * h, lm[b], lm[b] - down * 0.05 * h])
+                for e, b, o, s in ((list(range(36, 42)), list(range(17, 22)), 0, -1), (list(range(42, 48)), list(range(22, 27)), 3, 1))]
     if part == 'nose': return [np.vstack([lm[27:36], lm[31] - across * 0.03 * h, lm[35] + across * 0.03 * h])]
     if part == 'mouth':
         return [np.vstack([lm[48:68], lm[48] - across * 0.04 * h, lm[54] + across * 0.04 * h, lm[57] + down * 0.05 * h, lm[33] + down * 0.02 * h])]
@@ -296,7 +295,7 @@ _BANK_ARRAYS = ('jpeg', 'offsets', 'landmarks', 'pose', 'tone', 'attributes', 'o
                 'person_distances', 'files', 'identity', 'embeddings', 'mean_shape', 'triangles')
 
 class TextureBank:
-    "Face-texture entries in the canonical frame, each composed of `PARTS` from five people and checked to be none of them."
+    "Face-texture entries in the canonical frame, each composed of `PARTS` from four people and checked to be none of them."
     def __init__(self, **arrays):
         missing = [k for k in _BANK_ARRAYS if k not in arrays]
         if missing: raise ValueError(f"a texture bank needs {', '.join(missing)}")
@@ -509,9 +508,11 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
         try:
             if seen.sum() < 0.3 * skin.sum(): raise ValueError('too little skin')
             orders = (2, 1, 1) if seen.sum() >= 0.7 * skin.sum() else (1, 1, 1)  # a partly hidden face: a plane, which extrapolates tamely
-            def field(img_lab, mask):  # the fitted light, never beyond the colours the face actually shows (a fit extrapolates)
+            def field(img_lab, mask):  # the fitted light, never beyond the colours the face shows, nor 15 L* from its middle
                 lo, hi = np.percentile(img_lab[mask], [2, 98], axis=0)
-                return np.clip(fit_shading(img_lab, mask, centre, s, orders=orders)(P.shape), lo, hi)
+                f = fit_shading(img_lab, mask, centre, s, orders=orders)(P.shape)
+                mid = np.median(f[mask], 0)
+                return np.clip(f, np.maximum(lo, mid - [15, 8, 8]), np.minimum(hi, mid + [15, 8, 8]))
             lab = lab + field(to_lab(moved), seen) - field(lab, skin)
             info['light'] = 'shading transferred'
         except ValueError: info['light'] = 'face too small to measure its light: left as drawn'
@@ -564,7 +565,7 @@ def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng,
                    contributor_distances=[round(float(d), 3) for d in bank.person_distances[entry]],
                    upscaled=round(drawn['scale'], 2) if upscaled else None, forehead='kept (bangs)' if bangs else 'drawn',
                    path='mirrored entry' if mirrored else 'entry', **info, **{k: v for k, v in drawn.items() if k != 'scale'}, notes=notes)
-    if check:  # the new face as a recogniser sees it, in the photo at its own landmarks, against the entry's five people
+    if check:  # the new face as a recogniser sees it, in the photo at its own landmarks, against the entry's people
         new = (photo * (1 - soft[..., None]) + image * soft[..., None]).round().astype(np.uint8)
         target = np.asarray(target_landmarks, np.float32)
         d, part = bank.nearest_contributor(entry, face_embedding(new, Face(tuple(int(v) for v in (*target.min(0), *target.max(0))), 1.0, target)))
