@@ -14,6 +14,9 @@
 #                               to the repository (scripts/clean_report_notebook.py), and
 #                               the figures of CelebA faces stay out of git (.gitignore)
 #   ./run.sh faceobf ARGS...    the command line tool inside the venv (e.g. prepare --help)
+#   ./run.sh app                the web page on http://127.0.0.1:7860 (this computer only): drop photos, see and
+#                               download the results (faceobf.app; nbs/11_app.ipynb)
+#   ./run.sh lab                JupyterLab on the notebooks in nbs/, on 127.0.0.1 only
 #   ./run.sh timings [NB ...]   run each notebook at its defaults; their times -> reports/notebooks/timings.md
 #   ./run.sh models DATA_ROOT   retrain the shipped default models from CelebA data sets
 #   ./run.sh readme             regenerate the README's figures (faceobf demo -> reports/demo/)
@@ -69,10 +72,18 @@ case "$cmd" in
   test)
     venv
     export PATH="$PWD/$VENV/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2
-    # 05g, 06 and 07 are run whole by pytest instead (tests/test_notebooks.py: every cell, the slow ones
-    # without data, which must say what they skipped), so nbdev-test leaves them out: run once, not twice.
-    echo "== notebooks (nbdev-test; 05-07 in pytest) =="
-    nbdev-test --n-workers 2 --timing --cell-timing-min 20 --skip-file-re '^(05g_obfuscator|06_recognizer|07_evaluation)\.ipynb$'
+    # The notebooks whose slow cells need data (05g, 06, 07b-d) are run whole by pytest instead (tests/test_notebooks.py:
+    # every cell, the slow ones without data, which must say what they skipped), so nbdev-test leaves them out: run once, not twice.
+    echo "== notebooks (nbdev-test; 05g, 06, 07b-d in pytest) =="
+    nbdev-test --n-workers 2 --timing --cell-timing-min 20 --skip-file-re '^(05g_obfuscator|06_recognizer|07[b-d]_[a-z0-9]+)\.ipynb$'
+    # the browser test (tests/test_app_browser.py) drives Debian's chromium: installed here when we may (as root, as in CI)
+    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "run.sh: installing chromium with apt-get (for the browser test)" >&2
+        { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "run.sh: could not install chromium" >&2
+      fi
+      command -v chromium >/dev/null 2>&1 || echo "run.sh: skipping the browser test (tests/test_app_browser.py): chromium is missing; 'sudo apt-get install chromium' (or ./run.sh test as root) enables it" >&2
+    fi
     echo "== package and repository (pytest) =="
     python -m pytest -q "$@"
     ;;
@@ -110,7 +121,7 @@ case "$cmd" in
     # The notebooks' own defaults are short runs for a reader in JupyterLab (minutes each); the report
     # sets the full lengths where they matter: stage 1 on every image into data/cache, and in 07 every
     # test identity of the evaluation set (5 of 15 photos each attacked by dlib), 60 in-the-wild probes
-    # and 2 draws of Table 3. To keep the whole report under 30 minutes on 2 cores, the training
+    # and 2 draws of Table 3 (07b-d). To keep the whole report under 30 minutes on 2 cores, the training
     # notebooks run short (02: 2 epochs of the small classifier, 04: 1 epoch of the small network on
     # every face, without 04's throughput benchmark, which its defaults run): the shipped models are
     # trained to the end by ./run.sh models. The cells flagged '#| check' (heavy self-tests that
@@ -130,7 +141,8 @@ case "$cmd" in
     # Then the executed notebook loses its image outputs (faces) and, like the tables beside it,
     # the machine's absolute paths (written relative to the repository root); a failed run's too.
     pm() { local nb=$1 dir=$2; shift 2
-      if [ -n "$only" ] && [ "${only#*,${nb%%_*},}" = "$only" ]; then echo "skipping $nb (--only)"; return 0; fi
+      local id=${nb%%_*}  # 07b, or 04; --only 07 takes every room of 07
+      if [ -n "$only" ] && [ "${only#*,$id,}" = "$only" ] && [ "${only#*,${id%%[a-z]},}" = "$only" ]; then echo "skipping $nb (--only)"; return 0; fi
       mkdir -p "$out/$dir"; local t=$SECONDS ok=1 files=()
       local src; src=$(mktemp -d /tmp/tmpXXXXXXXX)/"$nb.ipynb"; "$VENV/bin/python" scripts/without_checks.py "nbs/$nb.ipynb" "$src"
       (cd nbs && "../$VENV/bin/papermill" --cwd . --log-level WARNING "$src" "$out/$dir/$nb.ipynb" \
@@ -146,9 +158,13 @@ case "$cmd" in
       cp data/models/fac-paper/fac.keras data/models/fac-paper/fac.json data/models/recon-paper/recon.keras data/models/recon-paper/recon.json data/models/paper/; fi
     pm 05g_obfuscator generation -p data_root "$data" "${ph5[@]}" "${models[@]}"
     pm 06_recognizer recognizer -p cache_root ../data/cache -p preset_name "$preset" -p seed "$seed" "${ep[@]}" "${ev[@]}"
-    pm 07_evaluation evaluation -p data_root "$data" -p cache_root ../data/cache -p recognizer "$preset" -p draws "$draws" \
-       -p max_identities 50 -p attack_per_identity 5 -p generator_faces 150 -p workers "${WORKERS:-2}" \
-       -p seed "$seed" "${ph7[@]}" "${rep[@]}" "${models[@]}" "${ev[@]}" "${wl[@]}"
+    # the evaluation, in rooms: 07b runs every method over the photos (kept in data/evaluation for the next two),
+    # 07c trains the report's recogniser on them (Table 3), 07d grades the generators (07a has no data to read)
+    pm 07b_attackers evaluation -p data_root "$data" -p cache_root ../data/cache -p run_dir ../data/evaluation \
+       -p max_identities 50 -p attack_per_identity 5 -p workers "${WORKERS:-2}" -p seed "$seed" "${ph7[@]}" "${models[@]}" "${ev[@]}" "${wl[@]}"
+    pm 07c_table3 evaluation -p run_dir ../data/evaluation -p recognizer "$preset" -p draws "$draws" -p seed "$seed" "${rep[@]}" "${ev[@]}"
+    pm 07d_generators evaluation -p run_dir ../data/evaluation -p cache_root ../data/cache -p generator_faces 150 -p seed "$seed" \
+       "${models[@]}" "${ev[@]}"
     "$VENV/bin/python" - "$out" "$all_args" "$data" "$preset" "${epochs:-preset}" "$draws" "${photos:-default}" "$seed" "${train:-default}" "${eval:-default}" "$wild" <<'PY'
 import json, sys, glob, os
 from faceobf.core import environment
@@ -188,6 +204,10 @@ PY
     # every notebook at its default parameters (what a reader runs in JupyterLab) -> reports/notebooks/timings.md
     venv; TF_CPP_MIN_LOG_LEVEL=2 "$VENV/bin/python" scripts/time_notebooks.py "$@" ;;
   faceobf) venv; "$VENV/bin/faceobf" "$@" ;;
+  app) venv; TF_CPP_MIN_LOG_LEVEL=2 exec "$VENV/bin/faceobf" app "$@" ;;
+  lab) venv
+    root=(); [ "$(id -u)" = 0 ] && root=(--allow-root)  # JupyterLab refuses root unless told
+    exec "$VENV/bin/jupyter" lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=nbs --no-browser "${root[@]}" "$@" ;;
   readme) venv; "$VENV/bin/faceobf" demo --out reports/demo
     "$VENV/bin/jupyter" nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README ;;
   help|-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;

@@ -10,19 +10,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
-from .core import read_photo, PhotoError
+from .core import read_photo, PhotoError, UserError, quiet_stderr
 from .landmarks import ModelFileError, DEFAULT_DETECTOR, STAGE1_DETECTOR, DETECTORS
 from .generate.vocabulary import POLICIES, GEOMETRIES, TONES, METHODS, DEFAULT_METHOD, METHOD_ALIASES, get_policy
 from . import files
+from .video import DETECT_EVERY
 
 # %% auto #0
-__all__ = ['MAX_MIN_SCORE', 'COMMANDS', 'build_parser', 'quietly', 'UserError', 'run_prepare', 'run_train', 'obfuscation_options',
-           'run_obfuscate', 'run_verify', 'run_demo', 'main']
+__all__ = ['MAX_MIN_SCORE', 'COMMANDS', 'build_parser', 'run_prepare', 'run_train', 'obfuscation_options', 'run_obfuscate',
+           'run_plan', 'run_manifest', 'run_verify', 'run_demo', 'run_app', 'main']
 
 # %% ../nbs/12_cli.ipynb #d1f61a01
 def _size(text):
@@ -31,12 +31,6 @@ def _size(text):
         if h < 8 or w < 8: raise ValueError
         return h, w
     except ValueError: raise argparse.ArgumentTypeError(f"expected HEIGHTxWIDTH of at least 8x8, e.g. 128x64; got {text!r}") from None
-
-def _fraction(text):
-    try: v = float(text)
-    except ValueError: v = -1
-    if not 0 < v <= 1: raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
-    return v
 
 def _whole(least:int):
     "A type for whole numbers of at least `least`."
@@ -47,15 +41,18 @@ def _whole(least:int):
         return v
     return parse
 
-MAX_MIN_SCORE = 0.5  # a higher detector threshold drops real faces (the astronaut's scores 1.5; small faces score far less)
+def _within(ok, expected:str):
+    "A type for numbers that pass `ok`; `expected` says which."
+    def parse(text):
+        try: v = float(text)
+        except ValueError: v = float('nan')
+        if not ok(v): raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return v
+    return parse
 
-def _min_score(text):
-    try: v = float(text)
-    except ValueError: v = float('nan')
-    if not 0 <= v <= MAX_MIN_SCORE:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to {MAX_MIN_SCORE}, got {text!r}: a higher threshold "
-                                         "would leave real faces unprotected")
-    return v
+MAX_MIN_SCORE = 0.5  # a higher detector threshold drops real faces (the astronaut's scores 1.5; small faces score far less)
+_fraction = _within(lambda v: 0 < v <= 1, 'a number in (0, 1]')
+_min_score = _within(lambda v: 0 <= v <= MAX_MIN_SCORE, f'a number from 0 to {MAX_MIN_SCORE} (a higher threshold would leave real faces unprotected)')
 
 def _splits(text):
     names = [s.strip() for s in text.split(',') if s.strip()]
@@ -71,16 +68,14 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 # %% ../nbs/12_cli.ipynb #9634d0bd
 def _add_demo(sub):
     d = sub.add_parser('demo', help='obfuscate the sample photos that installed packages ship; writes results and figures',
-                       description='Obfuscate the faces of two sample photos (scikit-image\'s astronaut, matplotlib\'s Grace Hopper) '
-                                   'with the shipped models, and save the results, a before/after figure (before_after.png), '
-                                   'the stage-1 figure (stage1_demo.png) and where detection fails (missed_faces_sample.png).')
+                       description='Obfuscate the faces of two sample photos (the astronaut, Grace Hopper) and save the results with three figures: '
+                                   'before and after (before_after.png), stage 1 (stage1_demo.png), where detection fails (missed_faces_sample.png).')
     d.add_argument('--out', default='output/demo', help='folder for the results and figures (default: %(default)s)')
 
 def _add_prepare(sub):
     r = sub.add_parser('prepare', help='run stage 1 on a CelebA folder into a stage-1 cache', formatter_class=_HelpFormatter, description=
-        'Detect, landmark and align the face of every selected CelebA image, once, and cache the aligned crop, '
-        'its 68 landmarks, the 40 attributes and the identity in compressed shards for training. Images without a '
-        'detected face are dropped and counted. An interrupted run resumes when started again with the same options.')
+        'Detect, landmark and align the face of every selected CelebA image once, and cache crop, 68 landmarks, 40 attributes and identity '
+        'in compressed shards for training. Images without a face are dropped and counted. A run resumes when started again.')
     r.add_argument('data_dir', metavar='DATA_DIR', help='CelebA folder: the three annotation files beside img_align_celeba/ or img_celeba/')
     r.add_argument('--out', required=True, metavar='CACHE_DIR', help='folder for the cache (new, empty, or a cache to resume)')
     r.add_argument('--size', type=_size, default=(128, 64), metavar='HxW', help="crop height x width; 128x64 is the report's")
@@ -99,14 +94,14 @@ def _add_prepare(sub):
 def _choices(names:dict) -> str: return '; '.join(f"'{k}' = {v}" for k, v in names.items())
 
 def _add_obfuscate(sub):
-    o = sub.add_parser('obfuscate', help='replace every face in photos (regenerated, or blurred, pixelated, masked)',
+    o = sub.add_parser('obfuscate', help='replace every face in photos and videos (regenerated, or blurred, pixelated, masked)',
                        formatter_class=_HelpFormatter, description=
         'Find every face in each photo and replace it. Writes NAME_obfuscated.EXT beside each input (or into --out), without '
         'the input\'s metadata (EXIF, GPS, XMP, thumbnails). No input is ever written over, and no file but an earlier result '
         '(with --overwrite). A face that cannot be regenerated far enough from its owner is masked (fail closed) and reported; '
         'every photo in which no face was found is named. Exit status: 0 when every photo was done or skipped, 1 when an input '
         'failed, 3 with --strict when a photo had no face. A file whose name starts with "-" goes after "--": faceobf obfuscate -- -me.jpg')
-    o.add_argument('inputs', nargs='+', metavar='INPUT', help='image files, folders (searched recursively) or glob patterns')
+    o.add_argument('inputs', nargs='*', metavar='INPUT', help='photos, videos, folders (searched recursively) or glob patterns (none with --manifest)')
     o.add_argument('-o', '--out', metavar='DIR', default=None, help='folder for the results (default: beside each input)')
     o.add_argument('--method', default=DEFAULT_METHOD, choices=[*METHODS, *METHOD_ALIASES], help='how faces are replaced: ' + _choices(METHODS))
     o.add_argument('--policy', default='paper', choices=list(POLICIES), help='attributes flipped: ' + _choices({k: p.description for k, p in POLICIES.items()}))
@@ -124,25 +119,47 @@ def _add_obfuscate(sub):
     o.add_argument('--min-score', type=_min_score, default=DEFAULT_DETECTOR.min_score, help='detections scored below this '
                    f'(0 to {MAX_MIN_SCORE}) are covered with the filled ellipse instead of regenerated (weak detections are often '
                    'false alarms); no detection is ever left as it was')
-    o.add_argument('--detector', default=DEFAULT_DETECTOR.detector, choices=DETECTORS, help="how faces are found: dlib's HOG detector "
-                   "(fast), its CNN (mmod: finds more turned and small faces, slower on a CPU), or both (their union)")
+    o.add_argument('--detector', default=DEFAULT_DETECTOR.detector, choices=DETECTORS, help="how faces are found: CenterFace (a small CNN "
+                   "shipped in faceobf: faces from about 16 px in photos of any size), dlib's HOG (the report's; misses faces under ~80 px), "
+                   "dlib's CNN (mmod: slow on a CPU), or both (HOG and mmod)")
     o.add_argument('--models', metavar='DIR', default=None, help="folder with recon.keras (and fac.keras; else the shipped classifier), or a "
-                   "shipped generator: 'edit' = the network trained by the adversarial editing recipe (nbs/04a_generator); default: the report's")
-    o.add_argument('--workers', type=_whole(1), default=min(os.cpu_count() or 1, 4), metavar='N', help='processes that share the photos '
-                   f'(each loads the models once; used from {files.PHOTOS_PER_WORKER} photos per process; the same results as one process)')
+                   "shipped generator: 'edit' = the network trained by the adversarial editing recipe (nbs/04a_adversarial); default: the report's")
+    o.add_argument('--workers', type=_whole(1), default=None, metavar='N', help='processes that share the photos (each loads the models once; '
+                   f'used from {files.PHOTOS_PER_WORKER} photos per process; the same results as one process; default: one per core, up to 4; '
+                   'with --address, every CPU of the cluster)')
     o.add_argument('--report', metavar='FILE.json', default=None, help='write a per-photo, per-face report (never over a photo, a result '
                    'or any file but an earlier report, which needs --overwrite)')
     o.add_argument('--overwrite', action='store_true', help='replace earlier results NAME_obfuscated.EXT (and an earlier --report)')
     o.add_argument('--strict', action='store_true', help='exit with status 3 when a photo had no face found')
+    o.add_argument('--no-audio', dest='audio', action='store_false', help="drop the sound of videos (default: kept)")
+    o.add_argument('--detect-every', type=_whole(1), default=DETECT_EVERY, metavar='N', help='in videos, look for faces on every Nth frame '
+                   'and follow them in between (1: every frame, the slowest and surest)')
     o.add_argument('--quiet', action='store_true', help='no progress bar')
+    c = o.add_argument_group('runs at scale', 'a manifest (faceobf plan) makes a run resumable and exactly-once; Ray spreads it over a cluster')
+    c.add_argument('--manifest', metavar='M.jsonl', default=None, help='run the photos of this manifest (planned first from the INPUTs if it does not '
+                   'exist); a rerun after a crash does only what is not done')
+    c.add_argument('--engine', default='local', choices=['local', 'ray'], help="'local' = processes on this machine; 'ray' = Ray actors (needs --manifest)")
+    c.add_argument('--address', default=None, metavar='ADDR', help="a Ray cluster's address ('auto': the one this machine belongs to; default: a local Ray for the run)")
+    c.add_argument('--batch-size', type=_whole(1), default=4, help='photos sent to a worker at a time (with --manifest)')
+    c.add_argument('--retry-failed', action='store_true', help='try the photos an earlier run of the manifest recorded as failed once more')
+
+def _add_plan(sub):
+    p = sub.add_parser('plan', help='list the photos of a large collection in a manifest, for a resumable run (obfuscate --manifest)',
+                       formatter_class=_HelpFormatter, description=
+        'Write a manifest (JSON lines) of every photo among INPUTs (paths, folders, globs, fsspec URLs) with its result name, size and '
+        'SHA-256. `faceobf obfuscate --manifest M` runs it here or on a Ray cluster; a killed run resumes, and no photo is done twice.')
+    p.add_argument('inputs', nargs='+', metavar='INPUT', help='photos, folders, glob patterns or URLs')
+    p.add_argument('-o', '--out', required=True, metavar='DIR', help='folder for the results (local or shared by every worker)')
+    p.add_argument('--manifest', required=True, metavar='M.jsonl', help='the manifest to write')
+    p.add_argument('--overwrite', action='store_true', help='plan to replace existing results instead of skipping them')
+    p.add_argument('--threads', type=_whole(1), default=4, help='threads that read and hash the photos')
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
 
 def _add_verify(sub):
     v = sub.add_parser('verify', help='check with dlib\'s face recogniser that obfuscated faces no longer match', description=
-        'For each face of ORIGINAL (found as obfuscate finds faces), the distance between dlib face-recognition embeddings '
-        'of it and of OBFUSCATED: where the face is found again, at its original place, and at every other face found in '
-        'OBFUSCATED; the smallest distance counts. 0.6 or more (dlib\'s threshold) means the recogniser no longer matches '
-        'them. Exit status: 0 when every face is protected; 1 when one is not, or when ORIGINAL shows no face to check; '
-        '2 when OBFUSCATED is not ORIGINAL with its faces replaced (another size, or another scene around the faces).')
+        'For each face of ORIGINAL, dlib\'s distance to OBFUSCATED where the face is found again, at its own place and at every other '
+        'face found; the smallest counts, and 0.6 (dlib\'s threshold) or more is protected. Exit status: 0 when every face is protected; '
+        '1 when one is not, or ORIGINAL shows no face; 2 when OBFUSCATED is not ORIGINAL with its faces replaced (other size or scene).')
     v.add_argument('original', metavar='ORIGINAL'); v.add_argument('obfuscated', metavar='OBFUSCATED')
     v.add_argument('--detector', default=DEFAULT_DETECTOR.detector, choices=DETECTORS, help="the detector obfuscate used (default: %(default)s)")
 
@@ -162,6 +179,16 @@ def _add_train(sub, kind:str, what:str):
     t.add_argument('--overwrite', action='store_true', help='replace a finished model in MODEL_DIR')
     t.add_argument('--quiet', action='store_true', help='one line per epoch instead of a progress bar')
 
+def _add_app(sub):
+    a = sub.add_parser('app', help='the web page: drop photos, see each face replaced and checked, download the results', formatter_class=_HelpFormatter,
+                       description='Serve faceobf\'s page at http://HOST:PORT until Ctrl+C. Uploads are deleted once read; results carry no metadata.')
+    a.add_argument('--host', default='127.0.0.1', help='address to listen on (only this computer reaches 127.0.0.1)')
+    a.add_argument('--port', type=_whole(1), default=7860, help='port to listen on')
+    a.add_argument('--models', metavar='DIR', default=None, help='folder of the networks, as for obfuscate (default: the shipped ones)')
+    a.add_argument('--max-megabytes', type=float, default=25, help='largest upload accepted')
+    a.add_argument('--max-megapixels', type=float, default=40, help='largest photo accepted')
+    a.add_argument('--open', action='store_true', help='open the page in a browser')
+
 def build_parser() -> argparse.ArgumentParser:
     "The `faceobf` argument parser."
     p = argparse.ArgumentParser(prog='faceobf', description=
@@ -169,56 +196,28 @@ def build_parser() -> argparse.ArgumentParser:
         'CelebA and dlib\'s 68-point landmark model are for non-commercial research only.')
     p.add_argument('--version', action='version', version=f'faceobf {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
-    _add_demo(sub); _add_prepare(sub); _add_obfuscate(sub); _add_verify(sub)
+    _add_demo(sub); _add_prepare(sub); _add_obfuscate(sub); _add_plan(sub); _add_verify(sub); _add_app(sub)
     _add_train(sub, 'fac', 'face attribute classifier (40 CelebA attributes)')
     _add_train(sub, 'recon', 'reconstruction network (stage 2, the U-Net)')
     return p
 
-# %% ../nbs/12_cli.ipynb #57ea0e24
-@contextmanager
-def quietly():
-    "Run the block with file descriptor 2 (stderr) captured; the capture is shown only if the block fails."
-    import tempfile
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode='w+b') as tmp:
-        os.dup2(tmp.fileno(), 2)
-        try: yield
-        except BaseException:
-            os.dup2(saved, 2); tmp.seek(0); sys.stderr.write(tmp.read().decode(errors='replace')); raise
-        finally:
-            os.dup2(saved, 2); os.close(saved)
-
-class UserError(Exception):
-    "An error the user can fix; the CLI prints its message and exits with status 1."
-
 # %% ../nbs/12_cli.ipynb #7c740df1
 def run_prepare(args) -> dict:
-    "The `prepare` subcommand: index the folder, select the subset, build or resume the cache."
-    with quietly():
-        from faceobf.dataset import load_celeba, subset_indices, build_cache, Stage1Options, CelebAFormatError
-    try:
-        index = load_celeba(args.data_dir, args.images)
-        sel = subset_indices(index.split, args.splits, args.fraction)
-        if args.limit is not None: sel = sel[:max(args.limit, 0)]
-        if len(sel) == 0: raise UserError(f"no images selected in {index.image_dir} (splits {','.join(args.splits)}, fraction {args.fraction})")
-        print(f"{index}\nselected {len(sel):,} image(s): splits {','.join(args.splits)}, first {args.fraction:g} of each"
-              + (f", limit {args.limit}" if args.limit is not None else ''), flush=True)
-        opts = Stage1Options(size=args.size, detector=replace(STAGE1_DETECTOR, detector=args.detector, min_score=args.min_score), codec=args.codec)
-        m = build_cache(index.take(sel), args.out, opts, workers=args.workers, shard_size=args.shard_size, progress=not args.quiet)
-    except (FileNotFoundError, FileExistsError, CelebAFormatError, ModelFileError, ValueError) as e:
-        raise UserError(str(e)) from None
-    per = ', '.join(f'{k} {v:,}' for k, v in m['kept_per_split'].items())
-    reasons = ', '.join(f'{k}: {v:,}' for k, v in m['drop_reasons'].items()) or 'none'
-    print(f"cache {args.out}: {m['kept']:,} faces kept ({per}); {m['dropped']:,} dropped ({reasons}); "
-          f"{m['bytes'] / 1e6:.1f} MB, {m['bytes_per_image']:,} bytes per face; "
+    "The `prepare` subcommand (faceobf.train.prepare_cache)."
+    with quiet_stderr():
+        from faceobf.train import prepare_cache
+        from faceobf.dataset import CelebAFormatError
+    try: m = prepare_cache(args.data_dir, args.out, args.images, args.splits, args.fraction, args.limit, args.size,
+                           replace(STAGE1_DETECTOR, detector=args.detector, min_score=args.min_score), args.codec, args.workers, args.shard_size, not args.quiet)
+    except (FileNotFoundError, FileExistsError, CelebAFormatError, ModelFileError, ValueError) as e: raise UserError(str(e)) from None
+    print(f"cache {args.out}: {m['kept']:,} faces kept ({', '.join(f'{k} {v:,}' for k, v in m['kept_per_split'].items())}); {m['dropped']:,} dropped "
+          f"({', '.join(f'{k}: {v:,}' for k, v in m['drop_reasons'].items()) or 'none'}); {m['bytes'] / 1e6:.1f} MB, {m['bytes_per_image']:,} bytes per face; "
           f"{m['images_this_run']:,} image(s) processed in {m['seconds_this_run']:.1f} s this run")
     return m
 
 def run_train(args) -> dict:
     "The `train-fac` and `train-recon` subcommands (faceobf.train)."
-    with quietly():
+    with quiet_stderr():
         from faceobf.train import train_fac_from_caches, train_recon_from_caches
     job = train_fac_from_caches if args.command == 'train-fac' else train_recon_from_caches
     try: return job(args.caches, args.out, args.preset, args.eval_cache, args.epochs, args.batch_size, args.overwrite, verbose=2 if args.quiet else 1)
@@ -233,74 +232,105 @@ def obfuscation_options(args) -> dict:
     except (KeyError, ValueError) as e: raise UserError(str(e).strip('"')) from None
     return dict(method=args.method, attributes=policy, geometry=args.geometry, tone=args.tone, verify=args.verify, tries=args.tries,
                 margin=args.margin, search=args.search, seed=args.seed, models_dir=args.models, mask_below=args.min_score,
-                detector=replace(DEFAULT_DETECTOR, detector=args.detector))
+                detector=replace(DEFAULT_DETECTOR, detector=args.detector), audio=args.audio, detect_every=args.detect_every)
+
+def _obfuscator(options:dict):
+    "The `Obfuscator` of `options`, built here: options that would fail in every worker fail once, before any photo."
+    try:
+        with quiet_stderr():
+            from faceobf.generate.obfuscator import Obfuscator
+            return Obfuscator.from_options(**options)
+    except (KeyError, ValueError) as e: raise UserError(str(e).strip('"')) from None
+
+def _write_report(path, report:dict):
+    try: files.write_report(path, report)
+    except OSError as e: raise UserError(f"--report {path}: could not be written ({e.strerror or e}); the photos above were done") from None
 
 def run_obfuscate(args) -> list:
     "The `obfuscate` subcommand."
     options = obfuscation_options(args)
+    if args.manifest: return run_manifest(args, options)
+    if args.engine != 'local': raise UserError("--engine ray runs a manifest: add --manifest M.jsonl (planned from the INPUTs if it does not exist)")
+    if not args.inputs: raise UserError("give the photos to obfuscate (files, folders or patterns), or --manifest M.jsonl")
     found, problems, passed_over = files.collect_inputs([i for i in args.inputs if i != '--'])
     plan = files.plan_outputs(found, args.out)
     if args.report:
         try: files.check_report_path(args.report, plan, args.overwrite)
         except ValueError as e: raise UserError(str(e)) from None
-    try:
-        with quietly():
-            from faceobf.generate.obfuscator import Obfuscator
-            obfuscator = Obfuscator.from_options(**options)
-    except (KeyError, ValueError) as e: raise UserError(str(e).strip('"')) from None
+    obfuscator = _obfuscator(options)
     for stale in files.remove_stale(plan): print(f"removed {stale}: left by an interrupted run", file=sys.stderr)
     results = [dict(input=i, status='failed', error=f'{i}: {why}') for i, why in problems]
-    results += files.obfuscate_files(plan, options, args.workers, args.overwrite, not args.quiet, obfuscator)
+    results += files.obfuscate_files(plan, options, args.workers or min(os.cpu_count() or 1, 4), args.overwrite, not args.quiet, obfuscator)
     lines, last = files.summary(results, passed_over)
     for line in lines: print(line, file=sys.stderr)
     print(last)
     if not results: print("nothing to obfuscate: no photo among the inputs")
-    if args.report:
-        report = dict(method=options['method'], policy=dict(name=options['attributes'].name, flip=list(options['attributes'].flip)),
-                      detector=dict(name=args.detector, min_score=args.min_score), **{k: options[k] for k in ('geometry', 'tone', 'verify', 'tries', 'margin', 'seed')},
-                      verify_search=args.search, photos=results, no_face=files.no_face(results), passed_over=[dict(file=f, why=why) for f, why in passed_over])
-        try: files.write_report(args.report, report)
-        except OSError as e: raise UserError(f"--report {args.report}: could not be written ({e.strerror or e}); the photos above were done") from None
+    if args.report: _write_report(args.report, files.run_report(options, results, passed_over))
     if any(r['status'] == 'failed' for r in results): raise SystemExit(1)
     if args.strict and files.no_face(results): raise SystemExit(3)
     return results
 
+# %% ../nbs/12_cli.ipynb #7b2c0e11
+def run_plan(args) -> dict:
+    "The `plan` subcommand (and `obfuscate --manifest` with a new manifest): write the manifest; exit status 1 when an input is missing."
+    from faceobf import manifest
+    try: p = manifest.plan_manifest(args.inputs, args.out, args.manifest, overwrite=args.overwrite, threads=getattr(args, 'threads', 4), progress=not args.quiet)
+    except (FileExistsError, ValueError) as e: raise UserError(str(e)) from None
+    for f, why in p['passed_over']: print(f"passed over: {f}: {why}", file=sys.stderr)
+    for item, why in p['problems']: print(f"failed: {item}: {why}", file=sys.stderr)
+    print(manifest.format_plan(p))
+    if p['problems']: raise SystemExit(1)
+    return p
+
+def run_manifest(args, options:dict) -> dict:
+    "`obfuscate --manifest`: plan it from the inputs when it does not exist, check the options here, run it, and summarise."
+    from functools import partial
+    from faceobf import cluster, manifest
+    if not Path(args.manifest).exists():
+        if not args.inputs: raise UserError(f"{args.manifest}: no such manifest; plan one first: faceobf plan INPUTS -o OUT --manifest {args.manifest}")
+        run_plan(args)
+    elif args.inputs: print(f"note: {args.manifest} exists: its photos are run, not the INPUTs given", file=sys.stderr)
+    _obfuscator(options)
+    try:
+        s = cluster.run_manifest(args.manifest, partial(cluster.obfuscate_job, options), engine=args.engine, address=args.address,
+                                 workers=args.workers or (None if args.address else min(os.cpu_count() or 1, 4)), batch_size=args.batch_size,
+                                 retry_failed=args.retry_failed, progress=not args.quiet)
+    except (KeyError, ValueError, FileNotFoundError, RuntimeError) as e: raise UserError(str(e).strip('"')) from None
+    print(cluster.format_summary(s))
+    if args.report: _write_report(args.report, files.run_report(options, manifest.manifest_results(args.manifest), manifest=str(args.manifest)))
+    if s['failed']: raise SystemExit(1)
+    return s
+
 # %% ../nbs/12_cli.ipynb #8223325e
 def run_verify(args) -> list:
     "The `verify` subcommand: exit status 0 when every face of ORIGINAL is protected, 1 when one is not (or none could be checked), 2 when the photos are not a pair."
-    from faceobf.recognizer import verify_protection, MATCH_THRESHOLD
+    from faceobf.recognizer import verify_protection, describe_protection
     try: rows = verify_protection(read_photo(args.original), read_photo(args.obfuscated), config=replace(DEFAULT_DETECTOR, detector=args.detector))
     except PhotoError as e: raise UserError(str(e)) from None
     except ValueError as e: print(f"faceobf verify: error: {e}", file=sys.stderr); raise SystemExit(2)
-    if not rows:
-        print(f"could not verify: no face found in {args.original} (try another --detector)"); raise SystemExit(1)
-    for r in rows:
-        where = 'found again' if r['detected_after'] else 'no longer detected; embedded at its original place'
-        if r['distance_elsewhere'] is not None and r['distance_elsewhere'] <= r['distance']: where = f"most like the face at {tuple(r['elsewhere_box'])}"
-        print(f"face {r['face']} at {tuple(r['box'])}: {where}: distance {r['distance']:.3f} "
-              f"{'>=' if r['protected'] else '<'} {MATCH_THRESHOLD}: {'protected' if r['protected'] else 'NOT protected (still matches)'}")
-    n = sum(r['protected'] for r in rows)
-    print(f"{n} of {len(rows)} face(s) protected against dlib's recogniser")
-    if n < len(rows): raise SystemExit(1)
+    if not rows: print(f"could not verify: no face found in {args.original} (try another --detector)"); raise SystemExit(1)
+    print('\n'.join(describe_protection(rows)))
+    print(f"{sum(r['protected'] for r in rows)} of {len(rows)} face(s) protected against dlib's recogniser")
+    if not all(r['protected'] for r in rows): raise SystemExit(1)
     return rows
 
 # %% ../nbs/12_cli.ipynb #f0baed0a
 def run_demo(args) -> list:
     "The `demo` subcommand (faceobf.demo)."
-    with quietly():
-        from faceobf.demo import obfuscation_demo
+    with quiet_stderr():
+        from faceobf.demo import obfuscation_demo, describe
         rows = obfuscation_demo(args.out)
-    for r in rows:
-        if 'figure' in r: print(f"figure: {r['figure']}")
-        elif 'missed' in r: print(f"detectors on the astronaut {r['missed']['variant']}: HOG {r['missed']['hog']}, CNN {r['missed']['mmod']} face(s)")
-        else:
-            change = f" flipped {', '.join(sorted(r['flipped']))}" if r.get('flipped') else ''
-            dist = f"; dlib distance {r['distance']:.2f} after {r['tries']} tr{'y' if r['tries'] == 1 else 'ies'}" if 'distance' in r else ''
-            print(f"{r['photo']}: face {r['face']} at {tuple(r['box'])}: {r['method']}{change}{dist}{'; ' + r['fallback'] if 'fallback' in r else ''} -> {r['output']}")
+    print('\n'.join(describe(rows)))
     return rows
 
+def run_app(args):
+    "The `app` subcommand (faceobf.app): the web page, until Ctrl+C."
+    with quiet_stderr(): from faceobf.app import serve
+    serve(args.host, args.port, args.models, args.max_megabytes, args.max_megapixels, open_browser=args.open)
+
 # %% ../nbs/12_cli.ipynb #79783bdb
-COMMANDS = {'demo': run_demo, 'prepare': run_prepare, 'train-fac': run_train, 'train-recon': run_train, 'obfuscate': run_obfuscate, 'verify': run_verify}
+COMMANDS = {'demo': run_demo, 'prepare': run_prepare, 'train-fac': run_train, 'train-recon': run_train, 'obfuscate': run_obfuscate,
+            'plan': run_plan, 'verify': run_verify, 'app': run_app}
 
 def main(argv=None) -> int:
     "Entry point of the `faceobf` command."

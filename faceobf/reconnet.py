@@ -63,7 +63,7 @@ def unet(x, preset:ReconPreset):
         skips.append(x)
         x = layers.MaxPooling2D(2)(x)
     x = conv_bn_relu(x, max(2, round(preset.bottleneck * preset.width)))
-    for w, skip in zip(reversed(widths), reversed(skips)):
+    for w, skip in zip(reversed(widths), reversed(skips), strict=True):
         x = layers.UpSampling2D(2, interpolation='bilinear')(x)
         x = layers.Concatenate()([x, skip])
         for _ in range(3): x = conv_bn_relu(x, w)
@@ -134,7 +134,7 @@ def recon_inputs(crops, landmarks, attributes) -> dict:
     "Network inputs from aligned uint8 crops (B, H, W, 3), their landmarks in crop pixels, and 0/1 attributes."
     crops = np.asarray(crops)
     h, w = crops.shape[1:3]
-    masked = np.stack([mask_face(c, l)[0] for c, l in zip(crops, landmarks)]) if len(crops) else crops
+    masked = np.stack([mask_face(c, l)[0] for c, l in zip(crops, landmarks, strict=True)]) if len(crops) else crops
     return dict(masked=masked.astype('float32') / 255.0,
                 landmarks=(np.asarray(landmarks, 'float32') / np.array([w, h], 'float32')),
                 attributes=np.asarray(attributes, 'float32'))
@@ -196,7 +196,7 @@ class ReportStyleBatches(keras.utils.PyDataset):
     def __len__(self): return len(self.arrays['crops']) // self.batch_size
     def __getitem__(self, i):
         s = slice(i * self.batch_size, (i + 1) * self.batch_size)
-        x = np.stack([report_style_inputs(c, l, a) for c, l, a in zip(self.arrays['crops'][s], self.arrays['landmarks'][s], self.arrays['attrs'][s])])
+        x = np.stack([report_style_inputs(c, l, a) for c, l, a in zip(self.arrays['crops'][s], self.arrays['landmarks'][s], self.arrays['attrs'][s], strict=True)])
         return x, self.arrays['crops'][s].astype('float32') / 255.0
 
 def _unet_on_tensor(preset):

@@ -1,4 +1,4 @@
-"""The jobs behind `faceobf train-fac` and `faceobf train-recon`: merge caches, train by the preset's recipe, test, and finish the model card.
+"""The jobs behind `faceobf prepare`, `train-fac` and `train-recon`: build a stage-1 cache, merge caches, train by the preset's recipe, test, and finish the model card.
 
 Docs: https://faceobf.github.io/faceobf/train.html.md"""
 
@@ -11,7 +11,21 @@ from dataclasses import replace
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['RECIPES', 'training_splits', 'train_fac_from_caches', 'train_recon_from_caches']
+__all__ = ['RECIPES', 'prepare_cache', 'training_splits', 'train_fac_from_caches', 'train_recon_from_caches']
+
+# %% ../nbs/04b_train.ipynb #1i04b021
+def prepare_cache(data_dir, out, images:str='auto', splits=('train', 'val', 'test'), fraction:float=1.0, limit:int=None, size=(128, 64),
+                  detector=None, codec:str='jpeg95', workers:int=1, shard_size:int=500, progress:bool=True, say=print) -> dict:
+    "Run stage 1 on the selected images of the CelebA folder `data_dir` into the cache `out` (built, or resumed); the cache's manifest."
+    from faceobf.dataset import load_celeba, subset_indices, build_cache, Stage1Options
+    from faceobf.landmarks import STAGE1_DETECTOR
+    index = load_celeba(data_dir, images)
+    sel = subset_indices(index.split, list(splits), fraction)
+    if limit is not None: sel = sel[:max(limit, 0)]
+    if len(sel) == 0: raise ValueError(f"no images selected in {index.image_dir} (splits {','.join(splits)}, fraction {fraction})")
+    say(f"{index}\nselected {len(sel):,} image(s): splits {','.join(splits)}, first {fraction:g} of each" + (f", limit {limit}" if limit is not None else ''))
+    opts = Stage1Options(size=tuple(size), detector=detector or STAGE1_DETECTOR, codec=codec)
+    return build_cache(index.take(sel), out, opts, workers=workers, shard_size=shard_size, progress=progress)
 
 # %% ../nbs/04b_train.ipynb #1i04b006
 def training_splits(caches:list, eval_cache=None, say=print) -> tuple:
@@ -68,7 +82,7 @@ def _ssim_recipe(preset, train, val, out, epochs, overwrite, verbose, data):
                        out, epochs=epochs, overwrite=overwrite, verbose=verbose, data=data)
 
 def _adversarial_recipe(preset, train, val, out, epochs, overwrite, verbose, data):
-    from faceobf.generator import train_generator
+    from faceobf.adversarial import train_generator
     from faceobf.generate.shipped import load_models
     return train_generator(preset, train, val, out, load_models().fac, epochs=epochs, overwrite=overwrite, progress=verbose == 1, data=data)
 

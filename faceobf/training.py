@@ -1,4 +1,4 @@
-"""One registry of named presets for every network, model cards, and Keras' `fit` with checkpoints that resume.
+"""One registry of named presets for every network, model cards, and training runs (Keras' `fit`, or its epoch loop around a custom step) with checkpoints that resume.
 
 Docs: https://faceobf.github.io/faceobf/training.html.md"""
 
@@ -19,9 +19,9 @@ import numpy as np
 from .core import atomic_write, environment
 
 # %% auto #0
-__all__ = ['PRESETS', 'MODEL_LICENCE', 'FACPreset', 'ReconPreset', 'RecognizerPreset', 'preset_names', 'get_preset',
+__all__ = ['PRESETS', 'MODEL_LICENCE', 'QUICK_XLA', 'FACPreset', 'ReconPreset', 'RecognizerPreset', 'preset_names', 'get_preset',
            'register_preset', 'cache_digest', 'write_model_card', 'update_model_card', 'load_model_with_card',
-           'read_log', 'fit_keeping_best', 'run_with_backend']
+           'read_log', 'run_callbacks', 'fit_keeping_best', 'run_epochs', 'run_with_backend']
 
 # %% ../nbs/00_training.ipynb #3d216ec3
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class ReconPreset:
     beta_1: float = 0.5
     beta_2: float = 0.999
     precision: str = 'float32'      # Keras dtype policy while building: 'float32', or 'mixed_bfloat16' on a GPU
-    recipe: str = 'ssim'            # 'ssim': the report's 1 - SSIM alone; 'adversarial': the editing recipe of 04a_generator
+    recipe: str = 'ssim'            # 'ssim': the report's 1 - SSIM alone; 'adversarial': the editing recipe of 04a_adversarial
     # the adversarial recipe only:
     critic_widths: tuple = (32, 64, 128)  # PatchGAN critic: channels of its stride-2 convolutions
     critic_learning_rate: float = 2e-4
@@ -177,12 +177,27 @@ def load_model_with_card(model_path) -> tuple:
 
 # %% ../nbs/00_training.ipynb #24b55b58
 def read_log(path) -> dict:
-    "The columns of a Keras `CSVLogger` file as float arrays."
+    "The columns of a Keras `CSVLogger` file as float arrays ('NA', a value the epoch did not have: NaN)."
     rows = [l.split(',') for l in Path(path).read_text().split('\n') if l.strip()]
     head = rows[0]
     body = [r for r in rows[1:] if r != head]  # appended runs repeat the header
-    return {k: np.array([float(r[i]) for r in body]) for i, k in enumerate(head)}
+    return {k: np.array([float('nan') if r[i] == 'NA' else float(r[i]) for r in body]) for i, k in enumerate(head)}
 
+def run_callbacks(model_path, # where the run's model goes: NAME.keras; `state/` and `log.csv` go beside it
+                  overwrite:bool=False, # start again in a folder that holds a finished model
+                 ) -> list:
+    "`[BackupAndRestore, CSVLogger]` for a resumable run writing `model_path`: refuses a finished model unless `overwrite` (and then clears that run's files)."
+    import keras
+    model_path = Path(model_path); out = model_path.parent
+    out.mkdir(parents=True, exist_ok=True)
+    backup, log_path = out/'state', out/'log.csv'
+    if model_path.exists() and not backup.exists() and not overwrite:
+        raise FileExistsError(f"{model_path} holds a finished model; use another folder or overwrite=True (--overwrite)")
+    if overwrite and not backup.exists():
+        for f in (model_path, model_path.with_suffix('.json'), log_path): f.unlink(missing_ok=True)
+    return [keras.callbacks.BackupAndRestore(str(backup)), keras.callbacks.CSVLogger(str(log_path), append=True)]
+
+# %% ../nbs/00_training.ipynb #4c2d7e10
 def fit_keeping_best(model, # a compiled Keras model
                      train, val, # training and validation batches (PyDataset or tf.data)
                      model_path, # where the best epoch goes: NAME.keras, with its card NAME.json and log.csv beside it
@@ -192,30 +207,46 @@ def fit_keeping_best(model, # a compiled Keras model
                     ):
     "`model.fit` with best-epoch checkpoint, CSV log, resumable state and a model card; returns the best model."
     import keras
-    model_path = Path(model_path); out = model_path.parent
-    out.mkdir(parents=True, exist_ok=True)
-    backup, log_path = out/'state', out/'log.csv'
-    if model_path.exists() and not backup.exists() and not overwrite:
-        raise FileExistsError(f"{model_path} holds a finished model; use another folder or overwrite=True (--overwrite)")
-    if overwrite and not backup.exists():
-        for f in (model_path, model_path.with_suffix('.json'), log_path): f.unlink(missing_ok=True)
+    model_path = Path(model_path)
+    run = run_callbacks(model_path, overwrite)
+    log_path = model_path.parent/'log.csv'
     n_before = len(read_log(log_path)['epoch']) if log_path.exists() else 0
     start = time.time()
     model.fit(train, validation_data=val, epochs=epochs, verbose=verbose, callbacks=[
-        keras.callbacks.BackupAndRestore(str(backup)),
-        keras.callbacks.ModelCheckpoint(str(model_path), monitor=monitor, mode=mode, save_best_only=True),
-        keras.callbacks.CSVLogger(str(log_path), append=True), *callbacks])
+        *run, keras.callbacks.ModelCheckpoint(str(model_path), monitor=monitor, mode=mode, save_best_only=True), *callbacks])
     log = read_log(log_path)
     best = int(np.argmax(log[monitor]) if mode == 'max' else np.argmin(log[monitor]))
     write_model_card(model_path, **(card or {}), epochs=epochs, best_epoch=best + 1, **{monitor: float(log[monitor][best])},
                      train_seconds_this_run=round(time.time() - start, 1), epochs_this_run=len(log['epoch']) - n_before)
     return load_model_with_card(model_path)[0]
 
+# %% ../nbs/00_training.ipynb #5d3e2f1a
+def run_epochs(model, # a built Keras object holding all the run's state (networks, optimisers)
+               epochs:int, # the run's length, the epochs of earlier (interrupted) runs included
+               train_epoch, # `epoch -> logs`: one epoch of training, its numbers as a dict of floats
+               callbacks:list=(), # Keras callbacks, e.g. `run_callbacks(...)`
+              ) -> int:
+    "Keras' epoch loop with its callbacks around `train_epoch`, for steps `fit` cannot take; the number of epochs done before (a resumed run)."
+    import keras
+    cbs = keras.callbacks.CallbackList(list(callbacks), model=model)
+    model.stop_training, model._initial_epoch = False, None  # (`fit` leaves the latter set on the model after a resumed run)
+    cbs.on_train_begin()
+    first = int(getattr(model, '_initial_epoch', None) or 0)  # where `BackupAndRestore` says its backup was taken, as `fit` reads it
+    for epoch in range(first, epochs):
+        cbs.on_epoch_begin(epoch)
+        cbs.on_epoch_end(epoch, train_epoch(epoch))
+        if model.stop_training: break
+    cbs.on_train_end()
+    return first
+
 # %% ../nbs/00_training.ipynb #5bbe46c4
-def run_with_backend(backend:str, code:str, timeout:int=600) -> str:
-    "Run Python `code` in a fresh process whose Keras uses `backend`; return its stdout (raises on failure)."
+QUICK_XLA = '--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true'  # compile fast, run slower
+
+def run_with_backend(backend:str, code:str, timeout:int=600, quick_compile:bool=True) -> str:
+    "Run Python `code` in a fresh process whose Keras uses `backend`; return its stdout (raises on failure). `quick_compile`: XLA without its slow optimisations (`QUICK_XLA`)."
     import subprocess, sys
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL='3')
+    if quick_compile: env['XLA_FLAGS'] = f"{os.environ.get('XLA_FLAGS', '')} {QUICK_XLA}".strip()
     res = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=timeout)
     if res.returncode != 0: raise RuntimeError(f"{backend} run failed:\n{res.stderr[-3000:]}")
     return res.stdout

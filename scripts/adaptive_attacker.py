@@ -4,12 +4,12 @@
                      [--adaptive blur mask context faceobf] [--name adaptive_attacker] [--report reports/evaluation]
     .venv/bin/python scripts/adaptive_attacker.py --pool RUN.json RUN2.json ... [--name adaptive_attacker_pooled]
 
-Table 3 (07_evaluation) trains the report's recogniser on original photos and tests it on each method's
+Table 3 (nbs/07c_table3) trains the report's recogniser on original photos and tests it on each method's
 output. A black ellipse is something that recogniser has never seen, so part of the mask's low score may be
 surprise rather than missing identity. This script takes every identity of celeba-6k's test split with 15 or
 more photos in the stage-1 cache (15 photos each), runs original, blur, mask and faceobf (the default:
 donor geometry, verified) over them, builds the context-only crops (the mask's ellipse inpainted), and for
-each of `--draws` identity draws (07's protocol: 20 people, 270 training and 30 held-out photos, seeds
+each of `--draws` identity draws (07c's protocol: 20 people, 270 training and 30 held-out photos, seeds
 first-seed..) trains the recogniser on the originals (Table 3) and once more on each `--adaptive` method's own
 output of the training photos ("attacker trained on it"). `--tone-drawn` adds faceobf with the network's own
 colours (`--tone drawn`) to tell what keeping the face's mean colour gives away. Writes NAME.md and .json
@@ -30,8 +30,8 @@ SHORT = {'blur': 'blur', 'mask': 'mask', 'context': 'context only (face inpainte
 
 
 def build_methods(tone_drawn:bool) -> dict:
-    "07's methods named in METHODS, and faceobf with tone drawn when asked (built in each worker process)."
-    from faceobf.evaluation import methods_for
+    "07b's methods named in METHODS, and faceobf with tone drawn when asked (built in each worker process)."
+    from faceobf.evaluate.attackers import methods_for
     from faceobf.generate.obfuscator import Obfuscator
     methods = methods_for(None, METHODS)
     if tone_drawn:
@@ -51,7 +51,7 @@ def main():
                     help='settings that also get an attacker trained on their own output')
     ap.add_argument('--tone-drawn', action='store_true', help="add faceobf with the network's colours (--tone drawn)")
     ap.add_argument('--name', default='adaptive_attacker', help='file stem of the report')
-    ap.add_argument('--recognizer', default='small', help="the recogniser's preset (07's `recognizer`)")
+    ap.add_argument('--recognizer', default='small', help="the recogniser's preset (07c's `recognizer`)")
     ap.add_argument('--workers', type=int, default=2)
     ap.add_argument('--report', default='reports/evaluation', help='folder for NAME.md and .json')
     a = ap.parse_args()
@@ -62,7 +62,8 @@ def main():
     if 'drawn' in a.adaptive and not a.tone_drawn: sys.exit("--adaptive drawn needs --tone-drawn")
     from faceobf.core import markdown_table, environment, write_report
     from faceobf.dataset import load_celeba, Stage1Cache
-    from faceobf.evaluation import evaluate_photos, table3_draws, table3_rows, trained_on_it, CONTEXT_ONLY
+    from faceobf.evaluate.attackers import evaluate_photos
+    from faceobf.evaluate.table3 import table3_draws, table3_rows, trained_on_it, CONTEXT_ONLY
     from faceobf.training import get_preset
     ix = load_celeba(Path(a.data)/'celeba-6k', 'img_align_celeba')
     test = Stage1Cache(a.cache).split('test')
@@ -94,7 +95,7 @@ def main():
             f"{time.strftime('%Y-%m-%d')}. Test accuracy of the report's recogniser (preset `{preset.name}`, {preset.epochs} epochs), mean ± sample sd "
             f"over {a.draws} identity draws (seeds {a.first_seed}-{a.first_seed + a.draws - 1}) of {n_ids} people (chance {1 / n_ids:.0%}), each with {draws[0]['n_train']} training and "
             f"{draws[0]['n_test']} held-out photos from the {len(set(run['identity']))} people of `celeba-6k`'s test split with 15 photos or more. "
-            "Left: trained on the original training photos (07's Table 3). Right: trained on the same photos as the setting left them, "
+            "Left: trained on the original training photos (07c's Table 3). Right: trained on the same photos as the setting left them, "
             "and tested on the held-out photos as the setting left them. faceobf: the shipped models, donor geometry, `paper` attributes, "
             "verified (the default); tone drawn: the same with the network's own colours. `celeba-wild-dev` has too few photos per person for this protocol. "
             f"Machine: {env['machine']}; Keras {env['keras']} on {env['backend']}; {t_photos:.0f} s of obfuscation, {t_draws:.0f} s of training.\n\n"
@@ -108,7 +109,7 @@ def pool(a):
     "Write the pooled page of the runs in `a.pool`."
     import json
     from faceobf.core import markdown_table, write_report
-    from faceobf.evaluation import table3_rows, trained_on_it
+    from faceobf.evaluate.table3 import table3_rows, trained_on_it
     runs = []
     for path in a.pool:
         try: runs.append(json.loads(Path(path).read_text()))

@@ -6,10 +6,10 @@
 
 Trains with `faceobf train-recon CACHE --preset gan-small` (every epoch of the preset unless --epochs), measures the
 wall-clock time of that command, then grades the result with the judge (faceobf/models/judge, an attribute classifier
-that no generator trained against) on `--faces` test faces of the cache, as 07_evaluation grades generators, next to
+that no generator trained against) on `--faces` test faces of the cache, as nbs/07d_generators grades generators, next to
 the shipped default. Writes cpu.md and cpu.json into --report. Resumes an interrupted training (the command does).
 """
-import argparse, json, subprocess, sys, time
+import argparse, subprocess, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ def main():
 
     cmd = [str(Path(sys.executable).parent/'faceobf'), 'train-recon', str(cache), '--preset', 'gan-small', '--out', str(out), '--quiet']
     if a.epochs: cmd += ['--epochs', str(a.epochs)]
-    if not (out/'recon.keras').is_file() or (out/'state.npz').exists():
+    if not (out/'recon.keras').is_file() or (out/'state').exists():  # none yet, or an interrupted run to resume
         t = time.perf_counter()
         done = subprocess.run(cmd)  # a failure after the model was written (its test) still leaves a model to grade
         if not (out/"recon.keras").is_file(): sys.exit(f"training failed ({done.returncode}); no model in {out}")
@@ -41,7 +41,7 @@ def main():
     from faceobf.generate.shipped import FaceModels, load_models
     from faceobf.core import default_models_dir
     from faceobf.dataset import Stage1Cache
-    from faceobf.evaluation import grade_generators, generator_rows
+    from faceobf.evaluate.generators import grade_generators, generator_rows
     from faceobf.core import environment, markdown_table, write_report
     recon, card = load_model_with_card(out/'recon.keras')
     judge, judge_card = load_model_with_card(default_models_dir()/'judge'/'fac.keras')
@@ -51,18 +51,18 @@ def main():
     test = {k: v[pick] for k, v in test.items()}
     generators = {f"shipped default ({shipped.cards['recon'].get('preset', {}).get('name')}: 1 - SSIM)": shipped,
                   'gan-small, trained here on the CPU': FaceModels(shipped.fac, recon, dict(fac=shipped.cards['fac'], recon=card))}
-    graded = grade_generators(judge, test, generators, seed=a.seed)  # as 07_evaluation grades them
+    graded = grade_generators(judge, test, generators, seed=a.seed)  # as 07d_generators grades them
     env = environment()
     from faceobf.training import get_preset
     preset_epochs = get_preset('recon', 'gan-small').epochs
-    log = [json.loads(line) for line in (out/'log.jsonl').read_text().splitlines() if line.strip()] if (out/'log.jsonl').is_file() else []
-    epoch_seconds = [float(e['seconds']) for e in log if 'seconds' in e]  # every epoch, over resumed runs too
+    from faceobf.training import read_log
+    epoch_seconds = [float(x) for x in read_log(out/'log.csv')['seconds']] if (out/'log.csv').is_file() else []  # every epoch, over resumed runs too
     per_epoch = float(np.mean(epoch_seconds)) if epoch_seconds else None
     rows = generator_rows(graded)
     page = (f"# The adversarial recipe on a CPU: `gan-small`\n\nWritten by `scripts/cpu_generator_benchmark.py {a.cache}` on "
             f"{time.strftime('%Y-%m-%d')}. Machine: {env['machine']}; Keras {env['keras']} on {env['backend']}.\n\n"
             f"Training: `{' '.join(['faceobf'] + cmd[1:])}`, {card.get('epochs')} epochs on {card.get('data', {}).get('n_train', '?'):,} faces: "
-            + (f"the epochs' own times (log.jsonl) add up to **{sum(epoch_seconds) / 60:.1f} min** "
+            + (f"the epochs' own times (log.csv) add up to **{sum(epoch_seconds) / 60:.1f} min** "
                f"({', '.join(f'{x:.0f}' for x in epoch_seconds)} s), {per_epoch / 60:.1f} min an epoch"
                + (f", so the preset's {preset_epochs} epochs would take about {per_epoch * preset_epochs / 60:.0f} min (extrapolated)"
                   if len(epoch_seconds) != preset_epochs else "") + ". " if per_epoch else "")

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/diversity_levers.py ../shared/data [--photos 100] [--candidates 4] [--report reports/generation]
 
-Identity diversity (07_evaluation): the median dlib distance between the outputs of different people over the
+Identity diversity (nbs/07a_measures): the median dlib distance between the outputs of different people over the
 same for the originals (faces found again; 1 = as varied as people). For `--photos` celeba-6k test photos
 (seed 0, as scripts/exaggeration_diversity.py) this obfuscates each face unverified with the shipped models
 and donor geometry, and measures diversity for: the default (`paper` attributes, tone kept); `--policy all`
@@ -29,7 +29,7 @@ def main():
     if not (Path(a.cache)/'manifest.json').is_file(): sys.exit(f"{a.cache}: no stage-1 cache; build it with `./run.sh faceobf prepare`")
     if not (Path(a.data)/'celeba-6k').is_dir(): sys.exit(f"{a.data}: no celeba-6k here; see data/README.md")
     from faceobf.core import markdown_table, environment, write_report
-    from faceobf.evaluation import median_distance_between
+    from faceobf.evaluate.measures import median_distance_between
     from faceobf.generate.obfuscator import Obfuscator
     from faceobf.generate.shipped import load_models
     from faceobf.recognizer import embed_face_near
@@ -38,11 +38,11 @@ def main():
     photos, faces, ids = seeded_photos(a.data, a.cache, 'test', a.photos)
 
     def embed(outs, faces):
-        return np.stack([e if (e := (embed_face_near(o, f[0].box) if f else None)) is not None else np.full(128, np.nan) for o, f in zip(outs, faces)])
+        return np.stack([e if (e := (embed_face_near(o, f[0].box) if f else None)) is not None else np.full(128, np.nan) for o, f in zip(outs, faces, strict=True)])
 
     def drawn(photos, faces, ids, **options):
         ob = Obfuscator('unet', models=models, verify=False, **options)
-        return embed([ob(p, f, exclude_identity=i)[0] if f else p for p, f, i in zip(photos, faces, ids)], faces)
+        return embed([ob(p, f, exclude_identity=i)[0] if f else p for p, f, i in zip(photos, faces, ids, strict=True)], faces)
 
     median_between = lambda e: median_distance_between(e, ids)
     base = median_between(embed(photos, faces))
@@ -64,7 +64,7 @@ def main():
     env = environment()
     page = (f"# Identity diversity: which lever moves it\n\nWritten by `scripts/diversity_levers.py {a.data} --photos {a.photos} --candidates "
             f"{a.candidates}` on {time.strftime('%Y-%m-%d')}: {len(photos)} `celeba-6k` test photos (seed 0), the shipped models, donor geometry, "
-            "unverified; diversity as in `07_evaluation` (faces found again, dlib). The typical face: the mean dlib embedding of the "
+            "unverified; diversity as in `07a_measures` (faces found again, dlib). The typical face: the mean dlib embedding of the "
             "default's outputs on 60 training photos. Choosing by dlib optimises the network that measures diversity: read those rows "
             f"as an upper bound. Machine: {env['machine']}; Keras {env['keras']} on {env['backend']}; {time.perf_counter() - t0:.0f} s.\n\n"
             f"{markdown_table(rows)}\n")

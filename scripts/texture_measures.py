@@ -108,7 +108,7 @@ def main(argv=None):
     from faceobf.core import sample_photos, read_photo, environment, write_report, markdown_table
     from faceobf.dataset import load_celeba
     from faceobf.landmarks import detect_faces, face_embedding, embedding_distance, forget_embeddings
-    from faceobf.evaluation import face_detail, region_ssim, median_distance_between
+    from faceobf.evaluate.measures import face_detail, region_ssim, median_distance_between
     from faceobf.generate.vocabulary import get_policy
     from faceobf.generate.geometry import load_donor_bank, EXAGGERATION
     from faceobf.generate.shipped import load_models
@@ -216,7 +216,7 @@ def main(argv=None):
 {markdown_table(table)}
 
 sharpness: variance of the Laplacian inside the original landmarks' hull in the output photo over the original's
-(`faceobf.evaluation.face_detail`), median over faces; face <= 1.3x bank / larger: the same for faces up to 1.3 times
+(`faceobf.evaluate.measures.face_detail`), median over faces; face <= 1.3x bank / larger: the same for faces up to 1.3 times
 the bank's resolution (face height over the bank's mean face height, {bank_face:.0f} px) and for larger ones.
 dlib distance from original: the new face embedded at the original landmarks. nearest contributor: the new face
 embedded at its own landmarks, against the photos of the people its entry was made of (>= 0.6 is required).

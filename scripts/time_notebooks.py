@@ -14,8 +14,8 @@ import papermill as pm
 from faceobf.core import environment, markdown_table, write_report
 
 REPO = Path(__file__).resolve().parents[1]
-ORDER = ['00_core', '00_training', '00_landmarks', '01_masking', '03_dataset', '02_attributes', '04_reconnet', '04a_generator',
-         '05_generation', '06_recognizer', '07_evaluation', '08_cli', 'index']  # the report's order: 03 builds what 02 reads
+# the report's order: the notebooks by name, except that 03 builds the data set that 02 reads
+ORDER = sorted((p.stem for p in (REPO/'nbs').glob('[0-9]*.ipynb')), key=lambda n: (n.replace('03_', '01z_'), n)) + ['index']
 
 
 def skipped_lines(nb_path) -> list:

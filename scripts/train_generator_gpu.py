@@ -4,7 +4,7 @@
 
 Reads the compact file written by scripts/pack_training_arrays.py (no dlib, no CelebA folder needed), the
 shipped attribute classifier for the attribute loss, and writes OUT/recon.keras (float32, ready to ship),
-its card recon.json, the per-epoch log log.jsonl and, with --bench, bench.json: training images/s of the
+its card recon.json, the per-epoch log log.csv and, with --bench, bench.json: training images/s of the
 report's U-Net in float32 (batch 16) and in bfloat16 (the `gpu` preset, batch 32), and of one adversarial
 step of `gan-gpu` in bfloat16 and in float32. See scripts/train_generator_gpu.sh for the device call."""
 import argparse, json, time
@@ -39,7 +39,7 @@ def bench_recon(preset, arrays, steps=30):
 
 def bench_gan(preset, arrays, fac, steps=30):
     "Images/s of the adversarial step (critic + generator update) of `preset`, batches built on the host included."
-    from faceobf.generator import GeneratorTrainer, editing_batch
+    from faceobf.adversarial import GeneratorTrainer, editing_batch
     trainer, rng, bs = GeneratorTrainer(preset, fac), np.random.default_rng(0), preset.batch_size
     t = time.perf_counter(); trainer.train_step(editing_batch(arrays, np.arange(bs), preset, rng)); first = time.perf_counter() - t
     t = time.perf_counter()
@@ -52,7 +52,7 @@ def bench_gan(preset, arrays, fac, steps=30):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('arrays', help='the .npz from scripts/pack_training_arrays.py')
-    ap.add_argument('--out', required=True, help='folder for recon.keras, recon.json, log.jsonl, bench.json')
+    ap.add_argument('--out', required=True, help='folder for recon.keras, recon.json, log.csv, bench.json')
     ap.add_argument('--preset', default='gan-gpu', help='the generator preset to train (default gan-gpu)')
     ap.add_argument('--epochs', type=int, default=None, help="epochs (default: the preset's)")
     ap.add_argument('--minutes', type=float, default=None, help='stop after the epoch that ends past this many minutes')
@@ -66,7 +66,7 @@ def main():
     from faceobf.core import environment
     from faceobf.training import get_preset, load_model_with_card
     import faceobf.attributes  # noqa: F401  (registers the classifier's loss and metric for loading)
-    from faceobf.generator import train_generator
+    from faceobf.adversarial import train_generator
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     env = environment()
     print(json.dumps(env), flush=True)
@@ -82,8 +82,8 @@ def main():
     train_generator(preset, data['train'], data['val'], out/'model', fac, epochs=args.epochs, minutes=args.minutes, overwrite=True,
                     data=dict(train=data['digests'], n_train=len(data['train']['crops']), fac=fac_card.get('preset', {}).get('name')))
     print(f'trained in {time.time() - t:.0f} s', flush=True)
-    for name in ('recon.keras', 'recon.json', 'log.jsonl'): (out/'model'/name).rename(out/name)
-    print((out/'log.jsonl').read_text(), flush=True)
+    for name in ('recon.keras', 'recon.json', 'log.csv'): (out/'model'/name).rename(out/name)
+    print((out/'log.csv').read_text(), flush=True)
     if args.bench:  # after the training, so that a failure here loses nothing
         rows = []
         for p in (get_preset('recon', 'paper'), get_preset('recon', 'gpu')):

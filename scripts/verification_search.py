@@ -42,7 +42,7 @@ def main():
         photos = [read_photo(ix.image_dir/f) for f in files[:a.photos]]
         tries = []  # (distance at the place, distance with the search)
 
-        def both(photo, new, face, reference=None, **_):
+        def both(photo, new, face, reference=None, tries=tries, **_):
             place = embedding_distance(reference, face_embedding(new, face))
             found = identity_distance(photo, new, face, reference=reference, search=True)
             tries.append((place, found))

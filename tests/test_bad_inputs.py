@@ -83,14 +83,14 @@ def test_every_class_is_done_or_refused_by_name(zoo, astro, tmp_path):
         assert status[name]['status'] == 'done', (name, status[name])
     assert 'only the first of its 2 frames' in status['animated.gif']['note'] and 'animated.gif' in res.stderr
     passed = {os.path.basename(p['file']): p['why'] for p in rep['passed_over']}
-    assert 'convert them to JPEG' in passed['phone.heic'] and 'not a photo type' in passed['notes.txt']
+    assert 'convert them to JPEG' in passed['phone.heic'] and 'not a photo or video type' in passed['notes.txt']
     assert 'broken link' in passed['dangling.png'] and 'not followed' in passed['again']
     assert 'the same file as' in passed['link_to_whole.png'] and 'link_to_whole.png' not in status  # one photo, reached twice: once
     assert 'passed over: ' in res.stderr and 'phone.heic' in res.stderr
     # every face found was replaced, and no result carries metadata
     for name in ('whole.png', 'rotated_gps.jpg', 'meta.webp', 'cmyk.jpg'):
         faces = status[name]['faces']
-        assert faces and faces[0]['score'] > 1 and all(f['method'] == 'mask' for f in faces), (name, faces)  # weak boxes are masked too
+        assert faces and faces[0]['score'] > 0.5 and all(f['method'] == 'mask' for f in faces), (name, faces)  # weak boxes are masked too
         src, dst = np.asarray(Image.open(zoo/name).convert('RGB')), np.asarray(Image.open(status[name]['output']).convert('RGB'))
         if name != 'rotated_gps.jpg': assert _face_changed(src, dst, faces[0]['box']) > 40, name
     for name in ('rotated_gps.jpg', 'meta.png', 'meta.webp', 'meta.tiff'):

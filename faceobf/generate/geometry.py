@@ -89,11 +89,11 @@ def fit_inside(shape, landmarks, size, spill:float=0.01, smallest:float=0.85) ->
         if (faces_mask(size, fitted).astype(bool) & ~own).sum() <= spill * own.sum(): break
     return fitted
 
-def donor_landmarks(bank:DonorBank, landmarks, size, rng, exclude=(), exclude_identity=None, strength:float=EXAGGERATION) -> tuple:
-    "`(donor, new landmarks)` for a face with aligned-crop `landmarks`: a donor of its pose at random, made more distinct by `strength`, placed on the face and fitted inside its ellipse."
+def donor_landmarks(bank:DonorBank, landmarks, size, rng, exclude=(), exclude_identity=None, strength:float=EXAGGERATION, keep:int=None) -> tuple:
+    "`(donor, new landmarks)` for a face with aligned-crop `landmarks`: a donor of its pose at random (or the donor `keep`), made more distinct by `strength`, placed on the face and fitted inside its ellipse."
     h, w = size
     peers = donor_candidates(bank, np.asarray(landmarks, np.float32) / np.array([w, h], np.float32), exclude, exclude_identity)
-    donor = int(rng.choice(peers))
+    donor = int(rng.choice(peers)) if keep is None else int(keep)
     shape = exaggerate(bank.shapes[donor], bank.shapes[peers], strength)
     return donor, fit_inside(place_shape(shape, landmarks, size), landmarks, size)
 
@@ -106,7 +106,7 @@ class OwnGeometry:
     "The face's own landmarks: the report's geometry."
     name, varies = 'own', False
     def __init__(self, bank:DonorBank=None, exaggeration:float=EXAGGERATION): pass
-    def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None) -> tuple:
+    def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None, keep=None) -> tuple:
         return None, np.asarray(landmarks, np.float32)
 
 class MeanGeometry:
@@ -114,7 +114,7 @@ class MeanGeometry:
     name, varies = 'mean', False
     def __init__(self, bank:DonorBank=None, exaggeration:float=EXAGGERATION):
         self.bank = bank if bank is not None else load_donor_bank()
-    def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None) -> tuple:
+    def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None, keep=None) -> tuple:
         return None, mean_landmarks(self.bank, landmarks, size)
 
 class DonorGeometry:
@@ -123,9 +123,9 @@ class DonorGeometry:
     def __init__(self, bank:DonorBank=None, exaggeration:float=EXAGGERATION):
         if not 0 < float(exaggeration) <= 3: raise ValueError(f"exaggeration must be in (0, 3], got {exaggeration}")
         self.bank, self.exaggeration = (bank if bank is not None else load_donor_bank()), float(exaggeration)
-    def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None) -> tuple:
+    def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None, keep=None) -> tuple:
         exclude = {k for k in exclude if isinstance(k, (int, np.integer))}
-        return donor_landmarks(self.bank, landmarks, size, rng, exclude, exclude_identity, self.exaggeration)
+        return donor_landmarks(self.bank, landmarks, size, rng, exclude, exclude_identity, self.exaggeration, keep)
 
 GEOMETRY = {'own': OwnGeometry, 'mean': MeanGeometry, 'donor': DonorGeometry}
 

@@ -29,7 +29,7 @@ def identity_distance(photo, new_photo, face:Face, reference=None, stop_below:fl
     l, t, r, b = face.box; m = face.width
     y0, x0 = max(t - m, 0), max(l - m, 0)
     window = new_photo[y0:b + m, x0:r + m]
-    for f in detect_faces(window, DetectorConfig(upsample=0 if face.width >= 100 else 1)):  # HOG needs about 80 pixels
+    for f in detect_faces(window, DEFAULT_DETECTOR):
         if same_face((f.box[0] + x0, f.box[1] + y0, f.box[2] + x0, f.box[3] + y0), face.box):
             best = min(best, embedding_distance(ref, face_embedding(window, f)))
     return best
@@ -59,29 +59,29 @@ class Obfuscator:
         "All faces, found as `self.detector` says (by default: every possible face)."
         return detect_faces(photo, self.detector)
 
-    def _draws(self, photo, face, aligned, used, exclude_identity) -> list:
-        "`(distance or None, replacement)` of each try: until one is far enough from the original face, at most `tries`."
+    def _draws(self, photo, face, aligned, used, exclude_identity, keep=None) -> list:
+        "`(distance or None, replacement)` of each try: until one is far enough from the original face, at most `tries` (one when `keep` names the draw)."
         method = self.method
         check = self.verify and getattr(method, 'verifiable', False)
         rng = np.random.default_rng([self.seed, *(abs(int(v)) for v in face.box)])  # seeded; every face its own draws
         reference = face_embedding(photo, face) if check else None  # the original face, embedded once
         tried = []
-        for _ in range(self.tries if check and getattr(method, 'varies', False) else 1):
-            r = method(photo, face, aligned, rng=rng, exclude=used | {t.key for _, t in tried}, exclude_identity=exclude_identity)
+        for _ in range(self.tries if check and getattr(method, 'varies', False) and keep is None else 1):
+            r = method(photo, face, aligned, rng=rng, exclude=used | {t.key for _, t in tried}, exclude_identity=exclude_identity, keep=keep)
             d = self.distance(photo, r.pasted(photo), face, reference=reference, stop_below=MATCH_THRESHOLD, search=self.search) if check else None
             tried.append((d, r))
             if d is None or d >= self.margin: break
         return tried
 
-    def replace(self, photo, face, used:set=None, exclude_identity=None) -> Replacement:
-        "The replacement of one face: drawn, verified, or the filled ellipse when no draw got far enough (or the detection was weak)."
+    def replace(self, photo, face, used:set=None, exclude_identity=None, keep=None) -> Replacement:
+        "The replacement of one face: drawn (`keep`: as an earlier replacement with that `key`), verified, or the filled ellipse when no draw got far enough (or the detection was weak)."
         used = set() if used is None else used
         if face.score < self.mask_below:  # a weak detection: hidden, not regenerated, never left as it was
             r = Fill()(photo, face)
             r.details['fallback'] = f'a weak detection (score {face.score:.2f} < {self.mask_below}) was masked'
             return r
         aligned = align_face(photo, face, self.crop_size) if getattr(self.method, 'needs_crop', True) else None
-        tried = self._draws(photo, face, aligned, used, exclude_identity)
+        tried = self._draws(photo, face, aligned, used, exclude_identity, keep)
         d, r = max(tried, key=lambda x: -1 if x[0] is None else x[0])
         if r.key is not None: used.add(r.key)
         if d is None:

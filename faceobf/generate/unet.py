@@ -66,9 +66,10 @@ class Regenerate:
     @property
     def varies(self) -> bool: return self.geometry.varies
 
-    def __call__(self, photo, face, aligned, rng=None, exclude=(), exclude_identity=None, **_) -> Replacement:
+    def __call__(self, photo, face, aligned, rng=None, exclude=(), exclude_identity=None, keep=None, **_) -> Replacement:
+        "The replacement of `face`; `keep` (an earlier replacement's `key`) draws the same donor again."
         after = self.policy.apply(binarize(predict_attributes(self.models.fac, aligned.crop[None])))
-        donor, landmarks = self.geometry(aligned.landmarks, self.crop_size, rng, exclude, exclude_identity)
+        donor, landmarks = self.geometry(aligned.landmarks, self.crop_size, rng, exclude, exclude_identity, keep)
         crop = redraw(self.models.recon, aligned.crop[None], aligned.landmarks[None], landmarks[None], after, self.tone)[0]
         h, w = photo.shape[:2]
         image = cv2.warpAffine(crop, aligned.M_inv, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
