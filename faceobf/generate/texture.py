@@ -18,6 +18,11 @@ from ..core import as_rgb_uint8, atomic_write, default_models_dir, ATTRIBUTE_NAM
 from ..landmarks import (Face, ModelFileError, similarity_transform, transform_points, face_embedding,
                                embedding_distance, MATCH_THRESHOLD)
 from ..masking import hull_mask, face_ellipse
+from .vocabulary import get_policy
+from .geometry import make_geometry, EXAGGERATION, DonorBank
+from .methods import Replacement, Fill
+from .shipped import SHIPPED_GENERATORS
+
 
 # %% auto #0
 __all__ = ['TEXTURE_FRAME', 'PARTS', 'PART_ATTRIBUTES', 'NOT_DRAWN', 'OCCLUDERS', 'YAW_REACH', 'MOUTH_REACH', 'texture_pose',
@@ -26,7 +31,7 @@ __all__ = ['TEXTURE_FRAME', 'PARTS', 'PART_ATTRIBUTES', 'NOT_DRAWN', 'OCCLUDERS'
            'skin_like', 'skin_share', 'Shading', 'fit_shading', 'part_outlines', 'part_mask', 'canonical_face',
            'match_colour', 'compose_entry', 'TextureUnavailable', 'TextureBank', 'default_texture_bank',
            'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry',
-           'with_mouth_of', 'draw_texture']
+           'with_mouth_of', 'draw_texture', 'load_classifier', 'TextureFace']
 
 # %% ../../nbs/05f_texture.ipynb #3a5e9b88
 def _rotate(pts, deg):
@@ -547,10 +552,14 @@ def with_mouth_of(target, shape) -> np.ndarray:
     return target
 
 def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng, before=None, after=None, exclude=(),
-                 nearest:int=6, shading:bool=True, check:bool=True) -> tuple:
-    "`(image, hard, soft, details)`: a bank entry chosen for the face at `face_landmarks` (photo pixels) and drawn on `target_landmarks` (photo pixels); `before`/`after`: the original's and the wanted 40 attributes (0/1); with `check`, dlib's distance from the drawn face to the entry's nearest contributor."
+                 nearest:int=6, shading:bool=True, check:bool=True, keep:tuple=None) -> tuple:
+    "`(image, hard, soft, details)`: a bank entry chosen for the face at `face_landmarks` (photo pixels) and drawn on `target_landmarks` (photo pixels); `before`/`after`: the original's and the wanted 40 attributes (0/1); `keep`: `(entry, mirrored)` drawn again instead of a choice; with `check`, dlib's distance from the drawn face to the entry's nearest contributor."
     photo = as_rgb_uint8(photo)
-    entry, mirrored, info = choose_entry(bank, target_landmarks, face_tone(photo, face_landmarks), rng, before, after, exclude, nearest)
+    if keep is None: entry, mirrored, info = choose_entry(bank, target_landmarks, face_tone(photo, face_landmarks), rng, before, after, exclude, nearest)
+    else:  # the entry an earlier draw chose (a video's next frame): drawn as it was, whatever fits better now
+        (entry, mirrored), (yaw, _, mouth) = (int(keep[0]), bool(keep[1])), texture_pose(target_landmarks)
+        eyaw = -bank.pose[entry, 0] if mirrored else bank.pose[entry, 0]
+        info = dict(yaw=round(float(yaw), 3), yaw_gap=round(float(abs(eyaw - yaw)), 3), mouth_gap=round(float(abs(bank.pose[entry, 2] - mouth)), 3), unmet=[])
     has = lambda name: before is not None and np.asarray(before).reshape(40)[attribute_index(name)] == 1
     bangs, glasses, notes = has('Bangs'), has('Eyeglasses'), []
     if glasses: notes.append('the original wears glasses; the new face has none (frames outside the face stay)')
@@ -564,10 +573,64 @@ def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng,
     details = dict(method='texture', entry=entry, mirrored=mirrored, contributors=bank.contributor_files(entry),
                    contributor_distances=[round(float(d), 3) for d in bank.person_distances[entry]],
                    upscaled=round(drawn['scale'], 2) if upscaled else None, forehead='kept (bangs)' if bangs else 'drawn',
-                   path='mirrored entry' if mirrored else 'entry', **info, **{k: v for k, v in drawn.items() if k != 'scale'}, notes=notes)
+                   path=('mirrored entry' if mirrored else 'entry') + (', upscaled' if upscaled else ''), **info, **{k: v for k, v in drawn.items() if k != 'scale'}, notes=notes)
     if check:  # the new face as a recogniser sees it, in the photo at its own landmarks, against the entry's people
         new = (photo * (1 - soft[..., None]) + image * soft[..., None]).round().astype(np.uint8)
         target = np.asarray(target_landmarks, np.float32)
         d, part = bank.nearest_contributor(entry, face_embedding(new, Face(tuple(int(v) for v in (*target.min(0), *target.max(0))), 1.0, target)))
         details.update(nearest_contributor=round(d, 4), nearest_part=part)
     return image, hard, soft, details
+
+# %% ../../nbs/05f_texture.ipynb #b7e1f002
+def load_classifier(models_dir=None):
+    "The attribute classifier `fac.keras` of `models_dir` (a folder or a shipped generator's name; where it has none, the shipped one), loaded alone."
+    from faceobf.training import load_model_with_card
+    import faceobf.attributes  # noqa: F401 -- registers the custom layers the file names
+    folder = default_models_dir() if models_dir is None or str(models_dir) in SHIPPED_GENERATORS else Path(models_dir)
+    path = folder/'fac.keras' if (folder/'fac.keras').is_file() else default_models_dir()/'fac.keras'
+    if not path.is_file(): raise ModelFileError(f"{path}: attribute classifier missing; reinstall faceobf or retrain it with `./run.sh models PATH/TO/CELEBA`")
+    return load_model_with_card(path)[0]
+
+class TextureFace:
+    "The default method: a face drawn from the texture bank (the skin, eyes, nose and mouth of four people it is checked not to be) on a chosen geometry, the attribute policy realised by the choice of entry."
+    name, verifiable, needs_crop, varies = 'texture', True, True, True
+    def __init__(self, models=None, attributes='paper', geometry:str='donor', exaggeration:float=EXAGGERATION, bank:DonorBank=None,
+                 texture_bank=None, allow_protected:bool=False, models_dir=None):
+        self.geometry = make_geometry(geometry, bank, exaggeration)
+        self.texture = texture_bank if isinstance(texture_bank, TextureBank) else load_texture_bank(texture_bank)
+        self.fac = models.fac if models is not None else load_classifier(models_dir)
+        self.policy = get_policy(attributes, allow_protected)
+        self.exaggeration = float(exaggeration)
+
+    @property
+    def crop_size(self) -> tuple: return tuple(int(v) for v in self.fac.input_shape[1:3])
+
+    def entries_of(self, identity) -> set:
+        "The entries made with CelebA person `identity` (none for None)."
+        if identity is None: return set()
+        return set(np.flatnonzero((self.texture.identity[self.texture.contributors] == identity).any(1)).tolist())
+
+    def __call__(self, photo, face, aligned, rng=None, exclude=(), exclude_identity=None, keep=None, **_) -> Replacement:
+        "The replacement of `face`; `exclude`: earlier draws' keys to avoid; `keep`: a key `(donor, entry, mirrored)` drawn again."
+        from faceobf.attributes import predict_attributes, binarize
+        rng = np.random.default_rng() if rng is None else rng
+        keys = [tuple(k) for k in exclude if isinstance(k, (tuple, list)) and len(k) == 3]
+        keep = None if keep is None else tuple(keep)
+        before = binarize(predict_attributes(self.fac, aligned.crop[None]))[0]
+        after = self.policy.apply(before[None])[0]
+        donor, lm = self.geometry(aligned.landmarks, self.crop_size, rng, {k[0] for k in keys if k[0] is not None}, exclude_identity,
+                                  None if keep is None else keep[0])
+        target = transform_points(aligned.M_inv, lm).astype(np.float32)
+        common = dict(geometry=self.geometry.name, policy=self.policy.name, flipped=list(self.policy.flip),
+                      **({'donor': int(donor), 'exaggeration': self.exaggeration} if donor is not None else {}))
+        try:
+            image, hard, soft, details = draw_texture(photo, face.landmarks, target, self.texture, rng, before, after,
+                                                      exclude={k[1] for k in keys} | self.entries_of(exclude_identity),
+                                                      keep=None if keep is None else keep[1:])
+        except TextureUnavailable as e:  # no entry fits this head: the face is hidden, and the report says why
+            r = Fill()(photo, face, more_shapes=[target])
+            r.details.update(common, path='masked: no entry', fallback=f'the texture bank has no entry for this face ({e}); the face was masked')
+            return r
+        key = (None if donor is None else int(donor), details['entry'], details['mirrored'])
+        return Replacement(image, hard, soft, None, dict(common, **details), key=key)
+
