@@ -3,13 +3,14 @@
 Usage: python scripts/texture_measures.py DATA_ROOT [--faces 60] [--seed 0] [--out reports/generation] [--bank PATH]
 
 On --faces photos of DATA_ROOT/celeba-wild-dev (in-the-wild) and of the test split of DATA_ROOT/celeba-6k,
-the largest face of each is replaced twice: by the texture generator (faceobf.generate.texture.draw_texture on
-another person's landmarks from the shipped donor bank, the report's four attributes flipped, verified as the
-Obfuscator verifies: up to 4 tries until dlib puts the new face 0.7 from the original, and 0.6 from every
-contributor of the entry, else the face is masked) and by the U-Net default (faceobf.generate.obfuscator.Obfuscator('unet')).
-Writes OUT/texture.md and .json (sharpness inside the face in the photo, dlib distances, identity diversity,
-SSIM outside the face, seconds per face, the paths taken), the committed figure OUT/texture_sample.png of the
-sample photos, and OUT/texture_dev.png (24 in-the-wild faces before and after: CelebA faces, ignored by git)."""
+the largest face of each is replaced twice, through faceobf's Obfuscator with its defaults: by the texture method
+(Obfuscator('texture'): an entry of the texture bank on another person's landmarks from the shipped donor bank, the
+report's four attributes flipped, verified: up to 4 tries until dlib puts the new face 0.7 from the original and 0.6
+from every contributor of the entry, else the face is masked) and by the report's U-Net (Obfuscator('unet')).
+Writes OUT/texture.md and .json (sharpness inside the face in the photo, dlib distances, Male read as the original's,
+identity diversity, SSIM outside the face, seconds per face, the paths taken), the committed figure
+OUT/texture_vs_unet.png of the sample photos, and OUT/texture_dev.png (24 in-the-wild faces: original | texture |
+unet; CelebA faces, ignored by git)."""
 import argparse
 import sys
 import time
@@ -17,48 +18,6 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-
-TRIES, MARGIN = 4, 0.7  # as faceobf's Obfuscator verifies
-
-
-def _texture_replacer(bank, donors, fac, policy, strength, tries=TRIES, margin=MARGIN):
-    "`replace(photo, face, rng, identity) -> (new photo, details)`: the texture generator with the Obfuscator's verification and the check against the entry's contributors."
-    from faceobf.core import CROP_SIZE
-    from faceobf.landmarks import Face, align_face, transform_points, face_embedding, embedding_distance, MATCH_THRESHOLD
-    from faceobf.attributes import predict_attributes, binarize
-    from faceobf.generate.geometry import donor_landmarks
-    from faceobf.generate.methods import Fill, paste_inside
-    from faceobf.generate.texture import draw_texture, TextureUnavailable
-
-    def replace(photo, face, rng, identity=None):
-        aligned = align_face(photo, face, CROP_SIZE)
-        before = binarize(predict_attributes(fac, aligned.crop[None]))[0]
-        after = policy.apply(before[None])[0]
-        mine = set(np.flatnonzero((bank.identity[bank.contributors] == identity).any(1)).tolist()) if identity is not None else set()
-        reference, tried = face_embedding(photo, face), []
-        for _ in range(tries):
-            _, lm = donor_landmarks(donors, aligned.landmarks, CROP_SIZE, rng, exclude_identity=identity, strength=strength)
-            target = transform_points(aligned.M_inv, lm).astype(np.float32)
-            try:
-                image, hard, soft, det = draw_texture(photo, face.landmarks, target, bank, rng, before, after,
-                                                      exclude=mine | {t[2]['entry'] for t in tried})
-            except TextureUnavailable as e:
-                if not tried: return Fill()(photo, face).pasted(photo), dict(path='masked: ' + str(e), masked=True)
-                break
-            new = paste_inside(photo, image, soft)
-            d = embedding_distance(reference, face_embedding(new, face))
-            box = tuple(int(v) for v in (*target.min(0), *target.max(0)))
-            c, part = bank.nearest_contributor(det['entry'], face_embedding(new, Face(box, 1.0, target)))
-            tried.append((d, c, dict(det, distance=round(d, 4), nearest_contributor=round(c, 4), nearest_part=part), new, target))
-            if d >= margin and c >= MATCH_THRESHOLD: break
-        ok = [t for t in tried if t[0] >= MATCH_THRESHOLD and t[1] >= MATCH_THRESHOLD]
-        if not ok:
-            d, c, det, _, _ = max(tried, key=lambda t: min(t[0], t[1]))
-            return Fill()(photo, face).pasted(photo), dict(det, tries=len(tried), masked=True, path='masked: no try passed')
-        d, c, det, new, target = max(ok, key=lambda t: t[0])
-        return new, dict(det, tries=len(tried), masked=False, target=target)
-    return replace
-
 
 def _choose(paths, n):
     "`n` of `paths` spread evenly over the list."
@@ -105,43 +64,45 @@ def main(argv=None):
     missing = [str(d) for d in sets.values() if not d.is_dir()]
     if missing: raise SystemExit(f"texture_measures: no {', '.join(missing)} here; see data/README.md for how to get CelebA")
 
-    from faceobf.core import sample_photos, read_photo, environment, write_report, markdown_table
+    from faceobf.core import sample_photos, read_photo, environment, write_report, markdown_table, CROP_SIZE, attribute_index
     from faceobf.dataset import load_celeba
-    from faceobf.landmarks import detect_faces, face_embedding, embedding_distance, forget_embeddings
+    from faceobf.landmarks import detect_faces, face_embedding, embedding_distance, forget_embeddings, align_face
+    from faceobf.attributes import predict_attributes
     from faceobf.evaluate.measures import face_detail, region_ssim, median_distance_between
-    from faceobf.generate.vocabulary import get_policy
-    from faceobf.generate.geometry import load_donor_bank, EXAGGERATION
     from faceobf.generate.shipped import load_models
     from faceobf.generate.methods import obfuscation_region
     from faceobf.generate.obfuscator import Obfuscator
     from faceobf.generate.texture import load_texture_bank, face_height
 
     t_start = time.time()
-    bank, donors, models = load_texture_bank(args.bank), load_donor_bank(), load_models()
-    textures = {'texture': _texture_replacer(bank, donors, models.fac, get_policy('paper'), EXAGGERATION),
-                'texture, shape x1.0': _texture_replacer(bank, donors, models.fac, get_policy('paper'), 1.0)}
-    unet = Obfuscator('unet', models=models, seed=args.seed)
+    bank, models = load_texture_bank(args.bank), load_models()
+    methods = {'texture': Obfuscator('texture', models=models, texture_bank=bank, seed=args.seed),
+               'unet': Obfuscator('unet', models=models, seed=args.seed)}
+    textures = ('texture',)
+    TRIES, MARGIN = methods['texture'].tries, methods['texture'].margin
     bank_face = face_height(bank.mean_shape)
+    male = attribute_index('Male')
+    is_male = lambda img, face: float(predict_attributes(models.fac, align_face(img, face, CROP_SIZE).crop[None])[0, male]) >= 0.5
 
     def run(photo, face, identity, k):
-        drawn = {}
-        for name, texture in textures.items():
-            rng = np.random.default_rng([args.seed, k])
-            forget_embeddings()
-            t = time.time(); new, det = texture(photo, face, rng, identity); drawn[name] = (new, det, time.time() - t)
-        forget_embeddings()
-        t = time.time(); new_u, rep = unet(photo, faces=[face], exclude_identity=identity); sec_u = time.time() - t
+        row = dict(identity=identity, width=int(face.width), scale=round(face_height(face.landmarks) / bank_face, 2),
+                   original=face_embedding(photo, face), male=is_male(photo, face))
         inside = obfuscation_region(photo.shape, face)[0].astype(bool)
         base_detail = face_detail([photo], [face.landmarks])[0]
-        ref = face_embedding(photo, face)
-        row = dict(identity=identity, width=int(face.width), scale=round(face_height(face.landmarks) / bank_face, 2), original=ref)
-        for name, (new, det, sec) in {**drawn, 'unet': (new_u, None, sec_u)}.items():
+        images = [photo]
+        for name, obf in methods.items():
+            forget_embeddings()
+            t = time.time(); new, rep = obf(photo, faces=[face], exclude_identity=identity); sec = time.time() - t
+            det = rep[0]
             e = face_embedding(new, face)
             row[name] = dict(sharpness=float(face_detail([new], [face.landmarks])[0] / max(base_detail, 1e-9)),
-                             distance=embedding_distance(ref, e), embedding=e, seconds=sec, ssim_outside=region_ssim(photo, new, ~inside))
-            if det is not None: row[name].update({k: v for k, v in det.items() if k not in ('target', 'contributors')})
-        row['unet']['masked'] = rep[0].get('method') == 'mask'
-        return row, [photo] + [d[0] for d in drawn.values()] + [new_u]
+                             distance=embedding_distance(row['original'], e), embedding=e, seconds=sec,
+                             ssim_outside=region_ssim(photo, new, ~inside), masked=det.get('method') == 'mask',
+                             male_kept=is_male(new, face) == row['male'],
+                             **{k: v for k, v in det.items() if k in ('entry', 'mirrored', 'path', 'upscaled', 'tries', 'nearest_contributor',
+                                                                      'nearest_part', 'notes', 'forehead', 'fallback', 'unmet')})
+            images.append(new)
+        return row, images
 
     results, dev_tiles = {}, []
     for set_name, folder in sets.items():
@@ -180,12 +141,13 @@ def main(argv=None):
                  sharpness_median_larger=float(np.median(sharp[large])) if large.any() else None,
                  distance_median=float(np.median(get('distance'))), distance_below_06=float((get('distance') < 0.6).mean()),
                  diversity=float(median_distance_between(emb, ids) / orig) if len(set(ids)) > 1 else None,
-                 ssim_outside=float(np.nanmean(get('ssim_outside'))), seconds=float(np.mean(get('seconds'))), masked=int(sum(masked)))
+                 ssim_outside=float(np.nanmean(get('ssim_outside'))), seconds=float(np.mean(get('seconds'))), masked=int(sum(masked)),
+                 male_kept=float(np.mean([r[name]['male_kept'] for r in rows])))
         if name.startswith('texture'):
-            c = get('nearest_contributor')
+            c = np.array([r[name]['nearest_contributor'] for r in rows if not r[name]['masked'] and r[name].get('nearest_contributor') is not None], float)
             s.update(nearest_contributor_min=float(c.min()) if len(c) else None, nearest_contributor_median=float(np.median(c)) if len(c) else None,
-                     paths=dict(Counter(('masked' if r['texture'].get('masked') else r['texture']['path'])
-                                        + (', upscaled' if r['texture'].get('upscaled') else '') for r in rows)),
+                     paths=dict(Counter(('masked: ' + (r['texture'].get('fallback') or '')[:40] if r['texture'].get('masked') else r['texture']['path'])
+                                        for r in rows)),
                      tries=dict(Counter(int(r['texture'].get('tries', 0)) for r in rows)),
                      glasses=int(sum(bool(r['texture'].get('notes')) and any('glasses' in n for n in r['texture']['notes']) for r in rows)),
                      bangs=int(sum(r['texture'].get('forehead') == 'kept (bangs)' for r in rows)))
@@ -205,6 +167,7 @@ def main(argv=None):
                           'under 0.6': f"{s['distance_below_06']:.0%}",
                           'nearest contributor (min)': f"{s['nearest_contributor_min']:.2f}" if m != 'unet' and s['nearest_contributor_min'] is not None else '-',
                           'identity diversity': f"{s['diversity']:.2f}" if s['diversity'] is not None else '-',
+                          'Male read as original': f"{s['male_kept']:.0%}",
                           'SSIM outside face': f"{s['ssim_outside']:.3f}", 's / face': f"{s['seconds']:.2f}", 'masked': s['masked']})
     data['per_face'] = {k: [{kk: vv for kk, vv in r.items() if kk != 'original'} for r in rows] for k, rows in results.items()}
     for rows in data['per_face'].values():
@@ -219,24 +182,24 @@ sharpness: variance of the Laplacian inside the original landmarks' hull in the 
 (`faceobf.evaluate.measures.face_detail`), median over faces; face <= 1.3x bank / larger: the same for faces up to 1.3 times
 the bank's resolution (face height over the bank's mean face height, {bank_face:.0f} px) and for larger ones.
 dlib distance from original: the new face embedded at the original landmarks. nearest contributor: the new face
-embedded at its own landmarks, against the photos of the people its entry was made of (>= 0.6 is required).
+embedded at its own landmarks, against the photos of the people its entry was made of (>= 0.6 is required), over
+the faces not masked. Male read as original: the shipped attribute classifier on the new face aligned at the original
+landmarks reads Male as it reads the original.
 identity diversity: median dlib distance between the outputs of different people over the same for the originals.
-SSIM outside face: outside the face ellipse (grown 1.05), against the original. s / face: the method on one
+SSIM outside face: outside the face ellipse (grown 1.05), against the original. s / face: `Obfuscator` on one
 detected face (alignment, attributes, geometry, drawing, verification), detection excluded. masked: faces no try
 got far enough from the original and from the contributors (texture), or from the original (U-Net).
 
-texture: `faceobf.generate.texture.draw_texture` on another person's landmarks (`faceobf.generate.geometry.donor_landmarks`,
-the shipped donor bank, exaggerated {EXAGGERATION} as the geometry does by default, and fitted; `texture, shape x1.0`: the same
-donors not exaggerated), the report's four attributes flipped (`paper`, the shipped
-attribute classifier), verified as `Obfuscator` does ({TRIES} tries, stop at {MARGIN}) and also against the entry's
-contributors; entries made with the face's own person are left out (3 identities of celeba-wild-dev are in the
-bank's data). unet: `Obfuscator('unet')` with the shipped models (its own verification). Paths taken: {paths}.
+texture: `Obfuscator('texture')` with its defaults (donor geometry from the shipped donor bank, exaggerated and fitted; the
+report's four attributes flipped, `paper`, read by the shipped attribute classifier; {TRIES} tries, stop at {MARGIN}, verified against
+the original and against the entry's contributors); entries made with the face's own person are left out (exclude_identity).
+unet: `Obfuscator('unet')` with the shipped models (its own verification). Paths taken (texture): {paths}.
 Bank: {bank!r}. {args.faces} photos per set spread over the folder (celeba-6k: test split), the largest face of each; seed {args.seed}.
 
 Command: `{data['command']}`. Machine: {data['environment'].get('machine')}; {time.time() - t_start:.0f} s in all.
 """
     columns = ['original', *textures, 'unet']
-    figs = {'texture_sample.png': _page(sample_tiles, columns, 'sample photos: the texture generator and the U-Net')}
+    figs = {'texture_vs_unet.png': _page(sample_tiles, columns, 'sample photos: texture (the default) and the U-Net, verified')}
     dev = _page(dev_tiles, columns, 'celeba-wild-dev (CelebA: not for git)')
     written = write_report(args.out, 'texture', md, data, figures=figs)
     write_report(args.out, 'texture_dev', figures={'texture_dev.png': dev})
