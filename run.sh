@@ -198,6 +198,8 @@ PY
     "$VENV/bin/python" -c 'from faceobf.generate.shipped import ship_model as s; s("data/models/fac-small/fac.keras", "faceobf/models/fac.keras"); s("data/models/recon-small/recon.keras", "faceobf/models/recon.keras"); s("data/models/judge/fac.keras", "faceobf/models/judge/fac.keras")'
     echo "run.sh models: faceobf/models/edit (the adversarial generator, preset gan-gpu) trains on a GPU: see scripts/train_generator_gpu.sh" >&2
     "$VENV/bin/python" scripts/build_donor_bank.py data/cache/celeba-6k data/cache/celeba-10k-89px --out faceobf/models/donors.npz
+    # the face-texture bank of the texture method: composites of five people each, from celeba-6k's training split (about an hour on 2 cores)
+    "$VENV/bin/python" scripts/build_texture_bank.py "$data" --out faceobf/models/texture/ --workers "${WORKERS:-2}" --faces-cache data/cache/texture-faces.npz
     ls -la faceobf/models ;;
   timings)
     # every notebook at its default parameters (what a reader runs in JupyterLab) -> reports/notebooks/timings.md

@@ -89,19 +89,19 @@ def missed_faces_demo(out_dir=DEMO_OUT) -> list:
 
 # %% ../nbs/08_demo.ipynb #f0baed0a
 def obfuscation_demo(out_dir=DEMO_OUT) -> list:
-    "Obfuscate the sample photos with the default method; write the results, a before/after figure beside the report's method and the simple methods, the stage-1 and detector figures; one row per face and figure."
+    "Obfuscate the sample photos with the default method (texture); write the results, a before/after figure beside the report's U-Net and the simple methods, the stage-1 and detector figures; one row per face and figure."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     out = Path(out_dir)
-    obfuscators = {'faceobf': Obfuscator(), "the report's method (U-Net, own shape)": Obfuscator('unet', geometry='own', tone='drawn', verify=False)}
+    obfuscators = {'faceobf (texture, the default)': Obfuscator(), "unet (the report's U-Net, verified)": Obfuscator('unet')}
     obfuscators.update({m: Obfuscator(m) for m in ('blur', 'pixelate', 'mask')})
     photos, rows = sample_photos(), []
     for name, photo in photos.items():
-        new, faces = obfuscators['faceobf'](photo)
+        new, faces = obfuscators['faceobf (texture, the default)'](photo)
         path = save_photo(new, out/f'{name}_obfuscated.png')
         rows += [dict(photo=name, output=str(path), **f) for f in faces]
     fig = comparison_figure(photos, obfuscators)
-    fig.suptitle("faceobf: the original, the default (verified), the report's method, and the simple methods", fontsize=10, y=1.02)
+    fig.suptitle("faceobf: the original, the default (texture, verified), the report's U-Net (verified), and the simple methods", fontsize=10, y=1.02)
     rows.append(dict(figure=str(save_figure_atomically(fig, out/'before_after.png'))))
     plt.close(fig)
     rows.append(dict(figure=str(Path(stage1_demo(out)[0]['figure']))))

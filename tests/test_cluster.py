@@ -84,7 +84,7 @@ def _check_outputs(manifest):
 
 
 def test_ray_gives_the_local_outputs_and_reports(ray_session, tmp_path):
-    "The command's default job (generative, verified, seed 0) on the sample photos: the same bytes and faces on Ray as in one local process."
+    "The command's default job (texture, verified, seed 0) on the sample photos: the same bytes and faces on Ray as in one local process."
     from faceobf.cli import build_parser, obfuscation_options
     for name, photo in sample_photos().items(): save_photo(photo, tmp_path/'in'/f'{name}.png')
     results = {}
@@ -97,7 +97,7 @@ def test_ray_gives_the_local_outputs_and_reports(ray_session, tmp_path):
     for local, ray in zip(results['local'], results['ray'], strict=True):
         assert Path(local['output']).read_bytes() == Path(ray['output']).read_bytes()
         assert local['output_sha256'] == ray['output_sha256']
-        assert local['faces'] == ray['faces'] and local['faces'][0]['method'] == 'unet' and local['faces'][0]['verified']
+        assert local['faces'] == ray['faces'] and local['faces'][0]['method'] == 'texture' and local['faces'][0]['verified']
     assert {r['worker'].split(':')[1] for r in _final_records(tmp_path/'ray.jsonl')} != {str(os.getpid())}
 
 

@@ -50,9 +50,12 @@ def test_obfuscate_a_folder(album, tmp_path):
     assert all(f['flipped'] == ['Pointy_Nose', 'Smiling', 'Young', 'Big_Nose'] and f['geometry'] == 'donor' and f['policy'] == 'paper' and 1 <= f['tries'] <= 4 for f in faces)
     assert not any('attributes_before' in f or 'attributes_after' in f for f in faces)  # what the classifier read in a face is not shared
     for f in faces:  # verified: regenerated beyond dlib's threshold, or masked and said so
-        assert (f['method'] == 'unet' and f['distance'] >= 0.6 and f['verified']) or (f['method'] == 'mask' and 'fallback' in f), f
+        assert (f['method'] == 'texture' and f['distance'] >= 0.6 and f['nearest_contributor'] >= 0.6 and f['verified']) or \
+               (f['method'] == 'mask' and 'fallback' in f), f
     assert report['verify'] is True and report['geometry'] == 'donor' and report['tone'] == 'kept' and report['verify_search'] is False
-    assert all(f['tone'] == 'kept' for f in faces if f['method'] == 'unet')
+    assert report['method'] == 'texture'  # the default
+    for f in faces:  # the texture bank's entry, the people it was made of (CelebA file names) and how far the new face is from them
+        if f['method'] == 'texture': assert isinstance(f['entry'], int) and len(f['contributors']) == 4 and len(f['contributor_distances']) == 4
     assert report['no_face'] == [str(album/'wall.jpg')] and report['faceobf_report'] == 1
     # the face really changed, the rest of the photo did not
     from faceobf.core import read_photo as load_photo
@@ -94,7 +97,7 @@ def test_protected_attributes_need_consent(album, tmp_path):
 
 def test_geometry_and_verification_options(album, tmp_path):
     src = album/'trip'/'hopper.png'
-    res = run(FACEOBF, 'obfuscate', src, '-o', tmp_path/'own', '--geometry', 'own', '--tone', 'drawn', '--no-verify', '--report', tmp_path/'own.json', '--quiet')
+    res = run(FACEOBF, 'obfuscate', src, '-o', tmp_path/'own', '--method', 'unet', '--geometry', 'own', '--tone', 'drawn', '--no-verify', '--report', tmp_path/'own.json', '--quiet')
     assert res.returncode == 0 and 'geometry own' in res.stdout and '1 unverified' in res.stdout, res.stdout + res.stderr
     face = json.loads((tmp_path/'own.json').read_text())['photos'][0]['faces'][0]
     assert face['geometry'] == 'own' and face['tone'] == 'drawn' and 'distance' not in face and face['method'] == 'unet'

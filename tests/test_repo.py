@@ -122,7 +122,8 @@ def test_results_page_tables_are_the_reports(table):
 # from the public-domain sample photos (reports/demo/, or 'sample' in the name); the report run's
 # figures of CelebA faces stay on the machine that made them.
 CELEBA_FIGURES = ['reports/attributes/faces.png', 'reports/evaluation/examples.png',
-                  'reports/generation/before_after_dev.png', 'reports/reconnet/figure5.png']
+                  'reports/generation/before_after_dev.png', 'reports/reconnet/figure5.png',
+                  'reports/generation/texture_dev.png']
 # charts without faces that the report run commits; a new figure goes here only after a look at it
 CHARTS = {'reports/attributes/curves.png', 'reports/attributes/per_attribute.png',
           'reports/evaluation/reid_vs_detection.png', 'reports/recognizer/recognizer_curve.png'}
@@ -246,6 +247,8 @@ def test_analysis_scripts_explain_themselves_and_missing_data(tmp_path):
                                   ('cpu_generator_benchmark.py', [tmp_path/'none'], 'not a stage-1 cache'),
                                   ('adaptive_attacker.py', [tmp_path, '--cache', tmp_path/'none'], 'no stage-1 cache'),
                                   ('diversity_levers.py', [tmp_path, '--cache', tmp_path/'none'], 'no stage-1 cache'),
+                                  ('texture_measures.py', [tmp_path], 'data/README.md'),
+                                  ('build_texture_bank.py', [tmp_path, '--out', tmp_path/'bank'], 'data/README.md'),
                                   ('detector_recall.py', [tmp_path], 'no celeba-wild-dev here')):
         assert run(BIN/'python', REPO/'scripts'/script, '--help', check=True).stdout.strip()
         res = run(BIN/'python', REPO/'scripts'/script, *args)

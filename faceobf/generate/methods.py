@@ -79,7 +79,7 @@ class Fill:
                            *obfuscation_region(photo.shape, face, *more_shapes), details=dict(method='mask'))
 
 # %% ../../nbs/05c_methods.ipynb #1c05c008
-REGISTRY = {'unet': 'faceobf.generate.unet:Regenerate', 'blur': Blur, 'pixelate': Pixelate, 'mask': Fill}
+REGISTRY = {'texture': 'faceobf.generate.texture:TextureFace', 'unet': 'faceobf.generate.unet:Regenerate', 'blur': Blur, 'pixelate': Pixelate, 'mask': Fill}
 
 def method_class(name:str) -> type:
     "The class of the method registered as `name` (an alias resolved), imported on first use."

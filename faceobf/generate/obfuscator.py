@@ -35,6 +35,11 @@ def identity_distance(photo, new_photo, face:Face, reference=None, stop_below:fl
     return best
 
 # %% ../../nbs/05g_obfuscator.ipynb #1g05g010
+def _nobody(r:Replacement) -> float:
+    "How far a drawn face is from the nearest real person it was made of (`details['nearest_contributor']`, set by methods that draw from real faces; infinity for the others)."
+    d = r.details.get('nearest_contributor')
+    return float('inf') if d is None else float(d)
+
 class Obfuscator:
     "Find every face of a photo and replace it with one method (a registered name with its options, or a method object); verify what a regenerating method draws; fail closed."
     def __init__(self, method=DEFAULT_METHOD, detector:DetectorConfig=DEFAULT_DETECTOR, mask_below:float=0.0, verify:bool=True,
@@ -70,7 +75,7 @@ class Obfuscator:
             r = method(photo, face, aligned, rng=rng, exclude=used | {t.key for _, t in tried}, exclude_identity=exclude_identity, keep=keep)
             d = self.distance(photo, r.pasted(photo), face, reference=reference, stop_below=MATCH_THRESHOLD, search=self.search) if check else None
             tried.append((d, r))
-            if d is None or d >= self.margin: break
+            if d is None or (d >= self.margin and _nobody(r) >= MATCH_THRESHOLD): break
         return tried
 
     def replace(self, photo, face, used:set=None, exclude_identity=None, keep=None) -> Replacement:
@@ -82,17 +87,18 @@ class Obfuscator:
             return r
         aligned = align_face(photo, face, self.crop_size) if getattr(self.method, 'needs_crop', True) else None
         tried = self._draws(photo, face, aligned, used, exclude_identity, keep)
-        d, r = max(tried, key=lambda x: -1 if x[0] is None else x[0])
+        d, r = max(tried, key=lambda x: (-1, -1) if x[0] is None else (min(x[0], _nobody(x[1])) >= MATCH_THRESHOLD, min(x[0], _nobody(x[1]))))
         if r.key is not None: used.add(r.key)
         if d is None:
             if getattr(self.method, 'verifiable', False): r.details['unverified'] = True  # asked not to check: the report says so
             return r
-        r.details.update(distance=round(float(d), 4), tries=len(tried), verified=bool(d >= MATCH_THRESHOLD))
-        if d >= MATCH_THRESHOLD: return r
+        r.details.update(distance=round(float(d), 4), tries=len(tried), verified=bool(min(d, _nobody(r)) >= MATCH_THRESHOLD))
+        if r.details['verified']: return r
         fill = Fill()(photo, face)  # over the old face and the shape tried
         fill.hard, fill.soft = np.maximum(fill.hard, r.hard), np.maximum(fill.soft, r.soft)
-        fill.details = dict(r.details, method='mask', fallback=f"no regenerated face reached dlib's threshold {MATCH_THRESHOLD} "
-                            f"in {len(tried)} tries (farthest {d:.3f}); the face was masked")
+        why = (f"no regenerated face reached dlib's threshold {MATCH_THRESHOLD} in {len(tried)} tries (farthest {d:.3f})" if d < MATCH_THRESHOLD else
+               f"every face drawn in {len(tried)} tries matched a person it was made of (farthest {_nobody(r):.3f} < {MATCH_THRESHOLD})")
+        fill.details = dict(r.details, method='mask', fallback=why + '; the face was masked')
         return fill
 
     def __call__(self, photo, faces:list=None, exclude_identity=None) -> tuple:

@@ -74,12 +74,13 @@ def get_policy(name_or_flip, allow_protected:bool=False) -> AttributePolicy:
 
 # %% ../../nbs/05a_vocabulary.ipynb #1a05a008
 METHODS = {
+    'texture': "the default: a new face drawn from real face texture (the skin, eyes, nose and mouth of four people it is checked not to be) on another person's face shape",
     'unet': "the report's method: the U-Net of stage 2 redraws the face with flipped attributes on another person's face shape",
     'blur': 'a strong Gaussian blur over the face (sigma a quarter of its width)',
     'pixelate': 'blocks an eighth of the face wide',
     'mask': 'the filled ellipse of stage 1: the face covered in black',
 }
-DEFAULT_METHOD = 'unet'
+DEFAULT_METHOD = 'texture'
 METHOD_ALIASES = {'generative': 'unet'}  # the name used before the methods were named by what they do
 
 def method_name(name:str) -> str:

@@ -4,7 +4,8 @@ Run it only when outputs change on purpose (a new detector, a new default), and 
     .venv/bin/python tests/reference/make_reference.py
 The references were first written at commit 5168df1 (stage 3 in one module, `faceobf.generation`), and the
 restructured stage 3 reproduced every one byte for byte on the 2-core development machine (commit ee97a21). They were
-written again when CenterFace became the default detector (its boxes differ a little from HOG's, so other donors are drawn).
+written again when CenterFace became the default detector (its boxes differ a little from HOG's, so other donors are drawn),
+and when `texture` became the default method (its settings added; every `unet` reference stayed as it was).
 """
 import hashlib
 import json
@@ -15,8 +16,10 @@ import numpy as np
 from PIL import Image
 
 HERE = Path(__file__).parent
-# name -> (method, options, keep the face region as a PNG): the report's method in its settings, and the simple methods
+# name -> (method, options, keep the face region as a PNG): the default (texture), the report's method in its settings, the simple methods
 SETTINGS = {
+    'texture-default': ('texture', {}, True),
+    'texture-own-unverified': ('texture', dict(geometry='own', verify=False), True),
     'unet-default': ('unet', {}, True),
     'unet-own-drawn-unverified': ('unet', dict(geometry='own', tone='drawn', verify=False), True),
     'unet-mean-unverified': ('unet', dict(geometry='mean', verify=False), False),
@@ -56,7 +59,7 @@ if __name__ == '__main__':
         for photo, (new, report) in outputs(name).items():
             region = face_region(report, new.shape)
             refs[f'{name}/{photo}'] = dict(sha256=digest(new), region=region,
-                                           report=[{k: f.get(k) for k in ('box', 'method', 'donor', 'tries', 'distance')} for f in report])
+                                           report=[{k: f.get(k) for k in ('box', 'method', 'donor', 'entry', 'tries', 'distance')} for f in report])
             if keep:
                 y0, y1, x0, x1 = region
                 Image.fromarray(new[y0:y1, x0:x1]).save(HERE/f'{name}-{photo}.png')
