@@ -25,7 +25,7 @@ __all__ = ['METHOD_ORDER', 'evaluation_methods', 'methods_for', 'evaluate_photo'
            'build_gallery', 'save_run', 'load_run', 'attacker_rows', 'honesty_rows', 'reid_vs_detection']
 
 # %% ../../nbs/07b_attackers.ipynb #7b000008
-METHOD_ORDER = ('original', 'blur', 'pixelate', 'mask', 'faceobf own', 'faceobf mean', 'faceobf donor', 'faceobf donor+verify')
+METHOD_ORDER = ('original', 'blur', 'pixelate', 'mask', 'faceobf own', 'faceobf mean', 'faceobf donor', 'faceobf donor+verify', 'faceobf texture')
 
 def _with_identity(ob):
     return lambda photo, faces=None, identity=None: ob(photo, faces, exclude_identity=identity)
@@ -38,7 +38,8 @@ def evaluation_methods(models, bank=None, names=METHOD_ORDER) -> dict:
     build = {'original': lambda: _original, 'blur': lambda: _with_identity(Obfuscator('blur')),
              'pixelate': lambda: _with_identity(Obfuscator('pixelate')), 'mask': lambda: _with_identity(Obfuscator('mask')),
              'faceobf own': lambda: unet(geometry='own', verify=False, tone='drawn'), 'faceobf mean': lambda: unet(geometry='mean', verify=False),
-             'faceobf donor': lambda: unet(geometry='donor', verify=False), 'faceobf donor+verify': lambda: unet(geometry='donor')}
+             'faceobf donor': lambda: unet(geometry='donor', verify=False), 'faceobf donor+verify': lambda: unet(geometry='donor'),
+             'faceobf texture': lambda: _with_identity(Obfuscator('texture', models=models() if callable(models) else models, bank=bank))}
     unknown = [n for n in names if n not in build]
     if unknown: raise ValueError(f"unknown methods {unknown}; choose from {', '.join(build)}")
     return {name: build[name]() for name in names}
