@@ -69,7 +69,8 @@ class _Composer:
         import cv2
         from faceobf.core import read_photo
         from faceobf.landmarks import Face, face_embedding, transform_points, MATCH_THRESHOLD
-        from faceobf.generate.texture import PARTS, canonical_face, compose_entry, draw_entry, skin_share
+        from faceobf.generate.faceparts import PARTS, canonical_face, compose_entry, skin_share
+        from faceobf.generate.texture import draw_entry
         image_dir, files, lms, embs, ident, mean_shape, triangles, quality = self.args
         person_photos = {i: np.flatnonzero(ident == i) for i in set(ident.tolist())}
 
@@ -121,8 +122,9 @@ def main(argv=None):
     from faceobf.core import read_photo, environment, attribute_index, ProcessPool
     from faceobf.dataset import load_celeba
     from faceobf.landmarks import MATCH_THRESHOLD
-    from faceobf.generate.texture import (TEXTURE_FRAME, PARTS, PART_ATTRIBUTES, OCCLUDERS, TextureBank, canonical_face, skin_share,
-                                          delaunay_triangles, skin_mask, texture_pose, to_lab, warp_points)
+    from faceobf.generate.faceparts import (TEXTURE_FRAME, PARTS, PART_ATTRIBUTES, OCCLUDERS, canonical_face, skin_share,
+                                            delaunay_triangles, skin_mask, texture_pose, to_lab, warp_points)
+    from faceobf.generate.texture import TextureBank
     from faceobf.training import MODEL_LICENCE
 
     root = Path(args.data_root)/'celeba-6k'

@@ -72,7 +72,8 @@ def main(argv=None):
     from faceobf.generate.shipped import load_models
     from faceobf.generate.methods import obfuscation_region
     from faceobf.generate.obfuscator import Obfuscator
-    from faceobf.generate.texture import load_texture_bank, face_height
+    from faceobf.generate.faceparts import face_height
+    from faceobf.generate.texture import load_texture_bank
 
     t_start = time.time()
     bank, models = load_texture_bank(args.bank), load_models()

@@ -8,7 +8,8 @@ import pytest
 from faceobf.core import sample_photos, attribute_index
 from faceobf.landmarks import MATCH_THRESHOLD
 from faceobf.generate.obfuscator import Obfuscator
-from faceobf.generate.texture import TextureFace, load_texture_bank, default_texture_bank, PARTS
+from faceobf.generate.faceparts import PARTS
+from faceobf.generate.texture import load_texture_bank, default_texture_bank
 
 
 class AllAbsent:

@@ -126,11 +126,11 @@ def comparison_figure(photos:dict, obfuscators:dict, zoom:bool=True):
     import matplotlib.pyplot as plt
     cols = ['original'] + list(obfuscators)
     fig, axs = plt.subplots(len(photos), len(cols), figsize=(2.2 * len(cols), 2.6 * len(photos)), squeeze=False)
-    for i, (name, photo) in enumerate(photos.items()):
+    for i, (_name, photo) in enumerate(photos.items()):
         faces = detect_faces(photo)
         if zoom and faces:
             l, t, r, b = faces[0].box; m = int(0.6 * (r - l))
-            crop = lambda im: im[max(t - m, 0):b + m // 2, max(l - m // 2, 0):r + m // 2]
+            crop = lambda im, t=t, l=l, b=b, r=r, m=m: im[max(t - m, 0):b + m // 2, max(l - m // 2, 0):r + m // 2]
         else: crop = lambda im: im
         for j, col in enumerate(cols):
             im = photo if col == 'original' else obfuscators[col](photo)[0]

@@ -7,290 +7,27 @@ Docs: https://faceobf.github.io/faceobf/texture.html.md"""
 # %% ../../nbs/05f_texture.ipynb #0f3a9c55
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ..core import as_rgb_uint8, atomic_write, default_models_dir, ATTRIBUTE_NAMES, PROTECTED_ATTRIBUTES, attribute_index
-from ..landmarks import (Face, ModelFileError, similarity_transform, transform_points, face_embedding,
-                               embedding_distance, MATCH_THRESHOLD)
+from ..landmarks import Face, ModelFileError, similarity_transform, transform_points, face_embedding
 from ..masking import hull_mask, face_ellipse
 from .vocabulary import get_policy
 from .geometry import make_geometry, EXAGGERATION, DonorBank
 from .methods import Replacement, Fill
 from .shipped import SHIPPED_GENERATORS
+from .faceparts import (texture_pose, face_height, forehead_points, mirror_landmarks, warp_points,
+                                        delaunay_triangles, piecewise_warp, pyramid_blend, to_lab, from_lab, face_region,
+                                        feature_mask, skin_mask, skin_like, fit_shading, TEXTURE_FRAME, PARTS, NOT_DRAWN, _up, _fill)
 
 
 # %% auto #0
-__all__ = ['TEXTURE_FRAME', 'PARTS', 'PART_ATTRIBUTES', 'NOT_DRAWN', 'OCCLUDERS', 'YAW_REACH', 'MOUTH_REACH', 'texture_pose',
-           'face_height', 'forehead_points', 'mirror_landmarks', 'outer_points', 'warp_points', 'delaunay_triangles',
-           'piecewise_warp', 'pyramid_blend', 'to_lab', 'from_lab', 'face_region', 'feature_mask', 'skin_mask',
-           'skin_like', 'skin_share', 'Shading', 'fit_shading', 'part_outlines', 'part_mask', 'canonical_face',
-           'match_colour', 'compose_entry', 'TextureUnavailable', 'TextureBank', 'default_texture_bank',
-           'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry',
-           'with_mouth_of', 'draw_texture', 'load_classifier', 'TextureFace']
-
-# %% ../../nbs/05f_texture.ipynb #3a5e9b88
-def _rotate(pts, deg):
-    t = np.radians(deg)
-    return np.asarray(pts, np.float64) @ np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]]).T
-
-def texture_pose(landmarks) -> np.ndarray:
-    "`(yaw, roll, mouth)` of a 68-point shape: nose offset over jaw width (eyes levelled), eye-line angle in degrees, inner-lip gap over face height."
-    lm = np.asarray(landmarks, np.float64)
-    dx, dy = lm[42:48].mean(0) - lm[36:42].mean(0)
-    roll = float(np.degrees(np.arctan2(dy, dx)))
-    p = _rotate(lm - lm.mean(0), -roll)
-    width = max(p[16, 0] - p[0, 0], 1e-6)
-    height = max(np.hypot(*(p[8] - p[27])), 1e-6)
-    yaw = (p[30, 0] - (p[0, 0] + p[16, 0]) / 2) / width
-    return np.array([yaw, roll, np.hypot(*(p[66] - p[62])) / height], np.float32)
-
-def face_height(landmarks) -> float:
-    "Distance from the chin (point 8) to the middle of the brows, in pixels."
-    lm = np.asarray(landmarks, np.float64)
-    return float(np.hypot(*(lm[8] - (lm[19] + lm[24]) / 2)))
-
-def _up(landmarks) -> np.ndarray:
-    lm = np.asarray(landmarks, np.float64)
-    v = (lm[19] + lm[24]) / 2 - lm[8]
-    return v / max(np.linalg.norm(v), 1e-6)
-
-def forehead_points(landmarks, reach:float) -> np.ndarray:
-    "The ten brow points moved up (away from the chin) by `reach` face heights."
-    lm = np.asarray(landmarks, np.float64)
-    return lm[17:27] + _up(lm) * reach * face_height(lm)
-
-def mirror_landmarks(landmarks, width:float) -> np.ndarray:
-    "68 landmarks of the image flipped left to right (`width` pixels wide): x mirrored and the points renumbered (left jaw becomes right jaw)."
-    lm = np.asarray(landmarks, np.float32).copy()
-    lm[:, 0] = width - 1 - lm[:, 0]
-    return lm[_MIRROR]
-
-_MIRROR = np.array(list(range(16, -1, -1)) + list(range(26, 16, -1)) + [27, 28, 29, 30] + [35, 34, 33, 32, 31] +
-                   [45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40] + [54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55] +
-                   [64, 63, 62, 61, 60, 67, 66, 65])
-
-# %% ../../nbs/05f_texture.ipynb #6d8a0ebb
-def outer_points(landmarks) -> np.ndarray:
-    "18 points around the face: every second jaw point pushed out 1.35 times from the nose, two rows of four above the brows, and one at the top."
-    lm = np.asarray(landmarks, np.float64)
-    c = lm[27:36].mean(0)
-    jaw = c + 1.35 * (lm[0:17:2] - c)
-    return np.vstack([jaw, forehead_points(lm, 0.25)[::3], forehead_points(lm, 0.55)[::3],
-                      forehead_points(lm, 0.9).mean(0, keepdims=True)]).astype(np.float32)
-
-def warp_points(landmarks) -> np.ndarray:
-    "The 68 landmarks followed by their 18 `outer_points`: what the piecewise warp moves."
-    return np.vstack([np.asarray(landmarks, np.float32), outer_points(landmarks)])
-
-def delaunay_triangles(points) -> np.ndarray:
-    "(T, 3) indices into `points` of OpenCV's Delaunay triangulation of them."
-    pts = np.asarray(points, np.float32)
-    lo, hi = np.floor(pts.min(0)) - 10, np.ceil(pts.max(0)) + 10
-    sub = cv2.Subdiv2D((int(lo[0]), int(lo[1]), int(hi[0] - lo[0]), int(hi[1] - lo[1])))
-    for p in pts: sub.insert((float(p[0]), float(p[1])))
-    tris = []
-    for t in sub.getTriangleList().reshape(-1, 3, 2):
-        d = ((pts[None] - t[:, None]) ** 2).sum(-1)  # (3, n) squared distances to each point
-        idx = d.argmin(1)
-        if d[range(3), idx].max() < 1e-4 and len(set(idx.tolist())) == 3: tris.append(sorted(idx.tolist()))
-    return np.array(sorted(tris), np.int32)
-
-def piecewise_warp(img, src_points, dst_points, triangles, out_shape, interpolation=cv2.INTER_CUBIC) -> tuple:
-    "`(warped, covered)`: `img` warped so that each triangle of `src_points` lands on the same triangle of `dst_points`, in an image of `out_shape` (h, w), and the pixels the triangles cover."
-    h, w = out_shape[:2]
-    src, dst = np.asarray(src_points, np.float32), np.asarray(dst_points, np.float32)
-    index = np.full((h, w), -1, np.int32)
-    A = np.zeros((len(triangles), 2, 3), np.float32)
-    for k, t in enumerate(triangles):
-        d = dst[t]
-        if abs((d[1, 0] - d[0, 0]) * (d[2, 1] - d[0, 1]) - (d[1, 1] - d[0, 1]) * (d[2, 0] - d[0, 0])) < 1e-3: continue  # a collapsed triangle draws nothing
-        A[k] = cv2.getAffineTransform(d, src[t])
-        cv2.fillConvexPoly(index, np.round(d * 16).astype(np.int32), int(k), lineType=cv2.LINE_8, shift=4)
-    ys, xs = np.nonzero(index >= 0)
-    mapx, mapy = np.full((h, w), -1e5, np.float32), np.full((h, w), -1e5, np.float32)
-    a = A[index[ys, xs]]
-    mapx[ys, xs] = a[:, 0, 0] * xs + a[:, 0, 1] * ys + a[:, 0, 2]
-    mapy[ys, xs] = a[:, 1, 0] * xs + a[:, 1, 1] * ys + a[:, 1, 2]
-    return cv2.remap(img, mapx, mapy, interpolation, borderMode=cv2.BORDER_REPLICATE), index >= 0
-
-# %% ../../nbs/05f_texture.ipynb #90a1eeee
-def pyramid_blend(fg, bg, weight, levels:int) -> np.ndarray:
-    "`fg` over `bg` (float32 images of one size) with `weight` (H, W) in [0, 1], blended band by band over `levels` pyramid levels."
-    gf, gb, gm = [np.asarray(fg, np.float32)], [np.asarray(bg, np.float32)], [np.asarray(weight, np.float32)]
-    for _ in range(int(levels)):
-        gf.append(cv2.pyrDown(gf[-1])); gb.append(cv2.pyrDown(gb[-1])); gm.append(cv2.pyrDown(gm[-1]))
-    out = None
-    for i in range(len(gf) - 1, -1, -1):
-        band = lambda g: g[i] if i == len(g) - 1 else g[i] - cv2.pyrUp(g[i + 1], dstsize=g[i].shape[1::-1])
-        m = gm[i][..., None] if gf[i].ndim == 3 else gm[i]
-        b = band(gf) * m + band(gb) * (1 - m)
-        out = b if out is None else cv2.pyrUp(out, dstsize=b.shape[1::-1]) + b
-    return out
-
-# %% ../../nbs/05f_texture.ipynb #c3d40123
-def to_lab(img) -> np.ndarray:
-    "float32 CIELAB (L* 0-100) of an RGB image in 0-255."
-    return cv2.cvtColor(np.asarray(img, np.float32) / 255, cv2.COLOR_RGB2LAB)
-
-def from_lab(lab) -> np.ndarray:
-    "float32 RGB in 0-255 (clipped) of a CIELAB image."
-    return (cv2.cvtColor(np.asarray(lab, np.float32), cv2.COLOR_LAB2RGB) * 255).clip(0, 255)
-
-def _fill(shape, polygons) -> np.ndarray:
-    m = np.zeros(shape[:2], np.uint8)
-    for pts in polygons: cv2.fillConvexPoly(m, cv2.convexHull(np.round(np.asarray(pts) * 16).astype(np.int32)), 1, cv2.LINE_8, 4)
-    return m
-
-def _grow(mask, pixels) -> np.ndarray:
-    g = max(int(round(pixels)), 1)
-    return cv2.dilate(np.asarray(mask, np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * g + 1,) * 2))
-
-def face_region(shape, landmarks, forehead:float=0.2) -> np.ndarray:
-    "Boolean mask (of an image of `shape`) of the hull of the jaw and the brows raised by `forehead` face heights."
-    lm = np.asarray(landmarks, np.float64)
-    return _fill(shape, [np.vstack([lm[:17], forehead_points(lm, forehead)])]).astype(bool)
-
-def feature_mask(shape, landmarks, grow:float=0.06) -> np.ndarray:
-    "Boolean mask of eyes with brows, nostrils and mouth, grown by `grow` face heights."
-    lm = np.asarray(landmarks, np.float64)
-    parts = [np.vstack([lm[17:22], lm[36:42]]), np.vstack([lm[22:27], lm[42:48]]), lm[30:36], lm[48:60]]
-    return _grow(_fill(shape, parts), grow * face_height(lm)).astype(bool)
-
-def skin_mask(shape, landmarks) -> np.ndarray:
-    "Boolean mask of the face's skin: the landmarks' hull, a little inside its edge, without `feature_mask`."
-    lm = np.asarray(landmarks, np.float64)
-    inner = cv2.erode(hull_mask(shape, lm).astype(np.uint8), np.ones((3, 3), np.uint8), iterations=max(int(0.03 * face_height(lm)), 1))
-    return inner.astype(bool) & ~feature_mask(shape, lm)
-
-def skin_like(img, landmarks, tolerance:float=4.0) -> np.ndarray:
-    "Boolean mask of the pixels of `img` whose CIELAB colour lies within `tolerance` robust spreads of the skin of the face's cheeks (hair, glasses, hands, background are not)."
-    lm = np.asarray(landmarks, np.float64)
-    cheeks = _fill(img.shape, [lm[[1, 2, 3, 4, 48, 31, 40, 41]], lm[[15, 14, 13, 12, 54, 35, 47, 46]]]).astype(bool)
-    lab, skin = to_lab(img), skin_mask(img.shape, lm) & cheeks  # the cheeks: seldom under glasses, hair or a beard
-    if skin.sum() < 20: skin = skin_mask(img.shape, lm)
-    if skin.sum() < 20: return np.ones(img.shape[:2], bool)
-    med = np.median(lab[skin], 0)
-    spread = 1.4826 * np.median(np.abs(lab[skin] - med), 0) + [1.5, 1.0, 1.0]
-    return np.sqrt((((lab - med) / spread) ** 2).sum(-1)) <= tolerance
-
-def skin_share(img, landmarks, forehead:float=0.2) -> float:
-    "Share of the face's region (`face_region`, without eyes, brows, nostrils and mouth) that is `skin_like`: under 0.93, hair or a hand covers some of it."
-    region = face_region(img.shape, landmarks, forehead) & ~feature_mask(img.shape, landmarks)
-    return float(skin_like(img, landmarks)[region].mean()) if region.any() else 0.0
-
-def _design(xs, ys, centre, scale, order) -> np.ndarray:
-    u, v = (np.asarray(xs, np.float64) - centre[0]) / scale, (np.asarray(ys, np.float64) - centre[1]) / scale
-    cols = [np.ones_like(u), u, v] + ([u * u, u * v, v * v] if order == 2 else [])
-    return np.stack(cols, -1)
-
-@dataclass
-class Shading:
-    "A smooth light field over an image: per CIELAB channel, a polynomial (`orders`: 2 for L*, 1 for a*, b*) in coordinates centred on `centre` and scaled by `scale`."
-    coefs: list
-    centre: tuple
-    scale: float
-    orders: tuple = (2, 1, 1)
-
-    def __call__(self, shape) -> np.ndarray:
-        "The field over an image of `shape` (h, w): float32 (h, w, 3) in CIELAB."
-        h, w = shape[:2]
-        u = ((np.arange(w) - self.centre[0]) / self.scale)[None, :]
-        v = ((np.arange(h) - self.centre[1]) / self.scale)[:, None]
-        out = np.empty((h, w, len(self.coefs)), np.float32)
-        for ch, (o, c) in enumerate(zip(self.orders, self.coefs)):
-            out[..., ch] = c[0] + c[1] * u + c[2] * v + ((c[3] * u * u + c[4] * u * v + c[5] * v * v) if o == 2 else 0)
-        return out
-
-def fit_shading(lab, mask, centre, scale, ridge:float=1e-3, orders=(2, 1, 1)) -> Shading:
-    "The `Shading` of CIELAB image `lab` over the pixels of `mask`, by least squares with a small ridge, repeated without the pixels more than 2.5 robust sigmas off."
-    ys, xs = np.nonzero(mask)
-    if len(xs) < 20: raise ValueError('too few skin pixels to measure the light on')
-    coefs = []
-    for ch, order in enumerate(orders):
-        X, y = _design(xs, ys, centre, scale, order), lab[ys, xs, ch].astype(np.float64)
-        keep, pen = np.ones(len(y), bool), np.diag([0.0] + [1.0] * (X.shape[1] - 1))
-        for _ in range(4):  # least squares, then again without the pixels far off (glasses, a beard, a highlight)
-            Xk = X[keep]
-            beta = np.linalg.solve(Xk.T @ Xk + ridge * len(Xk) * pen, Xk.T @ y[keep])
-            r = y - X @ beta
-            keep = np.abs(r - np.median(r)) <= 2.5 * 1.4826 * np.median(np.abs(r - np.median(r))) + 0.5
-        coefs.append(beta)
-    return Shading(coefs, tuple(np.asarray(centre, float)), float(scale), tuple(orders))
-
-# %% ../../nbs/05f_texture.ipynb #f6a72456
-TEXTURE_FRAME = 128  # side of the canonical square (pixels): CelebA's aligned faces are about 90 pixels wide
-
-PARTS = ('skin', 'eyes', 'nose', 'mouth')  # an entry's contributors, in this order ('skin': skin and outline, the base; 'eyes': with the brows)
-
-PART_ATTRIBUTES = {'eyes': ('Arched_Eyebrows', 'Bags_Under_Eyes', 'Bushy_Eyebrows', 'Narrow_Eyes', 'Eyeglasses'),
-                   'nose': ('Big_Nose', 'Pointy_Nose'),
-                   'mouth': ('Big_Lips', 'Mouth_Slightly_Open', 'Smiling', 'Wearing_Lipstick', 'Mustache')}
-
-# what a face texture cannot show: hair, headwear, jewellery, the neck, the photo's focus
-NOT_DRAWN = ('Bald', 'Bangs', 'Black_Hair', 'Blond_Hair', 'Blurry', 'Brown_Hair', 'Gray_Hair', 'Receding_Hairline',
-             'Straight_Hair', 'Wavy_Hair', 'Wearing_Earrings', 'Wearing_Hat', 'Wearing_Necklace', 'Wearing_Necktie')
-
-OCCLUDERS = ('Eyeglasses', 'Wearing_Hat', 'Bangs')  # no contributor has them: the bank's faces are bare
-
-def _across(landmarks) -> np.ndarray:
-    lm = np.asarray(landmarks, np.float64)
-    v = lm[42:48].mean(0) - lm[36:42].mean(0)
-    return v / max(np.linalg.norm(v), 1e-6)
-
-def part_outlines(landmarks, part:str) -> list:
-    "The convex polygons (point arrays) that outline `part` ('eyes' with the brows, 'nose' or 'mouth') of a 68-point shape."
-    lm = np.asarray(landmarks, np.float64)
-    h, down, across = face_height(lm), -_up(lm), _across(lm)
-    if part == 'eyes':  # each eye with its brow: the under-eye, the lid, the brow and a little above it
-        return [np.vstack([lm[e], lm[[e[4], e[5]]] + down * 0.07 * h, lm[e[o]] + across * s * 0.04 * h, lm[b], lm[b] - down * 0.05 * h])
-                for e, b, o, s in ((list(range(36, 42)), list(range(17, 22)), 0, -1), (list(range(42, 48)), list(range(22, 27)), 3, 1))]
-    if part == 'nose': return [np.vstack([lm[27:36], lm[31] - across * 0.03 * h, lm[35] + across * 0.03 * h])]
-    if part == 'mouth':
-        return [np.vstack([lm[48:68], lm[48] - across * 0.04 * h, lm[54] + across * 0.04 * h, lm[57] + down * 0.05 * h, lm[33] + down * 0.02 * h])]
-    raise KeyError(f"unknown part {part!r}; the parts are {', '.join(PARTS[1:])}")
-
-def part_mask(shape, landmarks, part:str, grow:float=0.03, soft:float=1.5) -> np.ndarray:
-    "float32 weight of `part` in an image of `shape`: its outlines grown by `grow` face heights, blurred by `soft` pixels."
-    m = _grow(_fill(shape, part_outlines(landmarks, part)), grow * face_height(landmarks)).astype(np.float32)
-    return cv2.GaussianBlur(m, (0, 0), soft)
-
-def canonical_face(img, landmarks, mean_shape, size:int=TEXTURE_FRAME) -> tuple:
-    "`(crop, landmarks, M)`: `img` turned, scaled and shifted (`M`, 2x3) so that its 68 `landmarks` lie closest to `mean_shape`, in a `size`-pixel square."
-    M = similarity_transform(landmarks, mean_shape)
-    crop = cv2.warpAffine(as_rgb_uint8(img), M, (size, size), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
-    return crop, transform_points(M, landmarks).astype(np.float32), M
-
-def match_colour(src, ref, mask) -> np.ndarray:
-    "float32 RGB: `src` with the CIELAB mean of its pixels in `mask` moved to that of `ref` there, and its lightness spread too (at most 1.25 times)."
-    a, b = to_lab(src), to_lab(ref)
-    if mask.sum() < 10: return np.asarray(src, np.float32)
-    ma, mb = a[mask].mean(0), b[mask].mean(0)
-    k = np.clip((b[mask][:, 0].std() + 1e-3) / (a[mask][:, 0].std() + 1e-3), 0.8, 1.25)
-    a[..., 0] = (a[..., 0] - ma[0]) * k + mb[0]
-    a[..., 1:] += mb[1:] - ma[1:]
-    return from_lab(a)
-
-def compose_entry(base, parts, triangles, levels:int=4) -> tuple:
-    "`(image, shape)`: `base` = (canonical image, landmarks) gives skin and outline, `parts` = [(image, landmarks, part name)] the rest, all warped onto their mean shape and blended band by band."
-    shape = np.mean([base[1]] + [p[1] for p in parts], 0).astype(np.float32)
-    dst = warp_points(shape)
-    def onto_shape(img, lm):
-        out, covered = piecewise_warp(img, warp_points(lm), dst, triangles, img.shape)
-        out[~covered] = img[~covered]
-        return out
-    out = onto_shape(*base).astype(np.float32)
-    skin = skin_mask(out.shape, shape)
-    for img, lm, name in parts:
-        weight = part_mask(img.shape, shape, name)
-        around = _grow(weight > 0.05, 0.08 * face_height(shape)).astype(bool) & skin  # the skin the part must agree with
-        part = match_colour(onto_shape(img, lm), out.clip(0, 255), around)
-        out = pyramid_blend(part, out, weight, levels)
-    return out.round().clip(0, 255).astype(np.uint8), shape
+__all__ = ['YAW_REACH', 'MOUTH_REACH', 'TextureUnavailable', 'TextureBank', 'default_texture_bank', 'load_texture_bank',
+           'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry', 'with_mouth_of',
+           'draw_texture', 'load_classifier', 'TextureFace']
 
 # %% ../../nbs/05f_texture.ipynb #29d7a789
 class TextureUnavailable(RuntimeError):
@@ -335,7 +72,7 @@ class TextureBank:
 
     def contributor_files(self, i:int) -> dict:
         "Part -> CelebA file name of entry `i`'s contributors."
-        return {p: str(self.files[c]) for p, c in zip(PARTS, self.contributors[i])}
+        return {p: str(self.files[c]) for p, c in zip(PARTS, self.contributors[i], strict=True)}
 
     def contributor_embeddings(self, i:int) -> np.ndarray:
         "(5, 128) dlib embeddings of entry `i`'s contributors' photos, in `PARTS` order."
