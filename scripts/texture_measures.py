@@ -9,7 +9,7 @@ report's four attributes flipped, verified: up to 4 tries until dlib puts the ne
 from every contributor of the entry, else the face is masked) and by the report's U-Net (Obfuscator('unet')).
 Writes OUT/texture.md and .json (sharpness inside the face in the photo, dlib distances, Male read as the original's,
 identity diversity, SSIM outside the face, seconds per face, the paths taken), the committed figure
-OUT/texture_vs_unet.png of the sample photos, and OUT/texture_dev.png (24 in-the-wild faces: original | texture |
+OUT/texture_vs_unet_sample.png of the sample photos, and OUT/texture_dev.png (24 in-the-wild faces: original | texture |
 unet; CelebA faces, ignored by git)."""
 import argparse
 import sys
@@ -200,7 +200,7 @@ Bank: {bank!r}. {args.faces} photos per set spread over the folder (celeba-6k: t
 Command: `{data['command']}`. Machine: {data['environment'].get('machine')}; {time.time() - t_start:.0f} s in all.
 """
     columns = ['original', *textures, 'unet']
-    figs = {'texture_vs_unet.png': _page(sample_tiles, columns, 'sample photos: texture (the default) and the U-Net, verified')}
+    figs = {'texture_vs_unet_sample.png': _page(sample_tiles, columns, 'sample photos: texture (the default) and the U-Net, verified')}
     dev = _page(dev_tiles, columns, 'celeba-wild-dev (CelebA: not for git)')
     written = write_report(args.out, 'texture', md, data, figures=figs)
     write_report(args.out, 'texture_dev', figures={'texture_dev.png': dev})
