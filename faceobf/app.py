@@ -62,7 +62,7 @@ def option_default(option:str, fallback=None):
         if p is not None and p.default is not inspect.Parameter.empty: return p.default
     return fallback
 
-def make_obfuscator(method:str=DEFAULT_METHOD, detector:str='hog', shared:dict=None, **options) -> Obfuscator:
+def make_obfuscator(method:str=DEFAULT_METHOD, detector:str=DEFAULT_DETECTOR.detector, shared:dict=None, **options) -> Obfuscator:
     "The command line's `Obfuscator` for `method` with those of `options` and of the `shared` resources (models loaded once) that it takes, finding faces with `detector`."
     return Obfuscator.from_options(method, detector=replace(DEFAULT_DETECTOR, detector=detector), **{**(shared or {}), **options})
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import __version__
 from .core import read_photo, PhotoError, UserError, quiet_stderr
 from .landmarks import ModelFileError, DEFAULT_DETECTOR, STAGE1_DETECTOR, DETECTORS
-from .generate.vocabulary import POLICIES, GEOMETRIES, TONES, METHODS, DEFAULT_METHOD, METHOD_ALIASES, get_policy
+from .generate.vocabulary import POLICIES, GEOMETRIES, TONES, METHODS, DEFAULT_METHOD, VIDEO_DEFAULT_METHOD, METHOD_ALIASES, get_policy
 from . import files
 from .video import DETECT_EVERY
 
@@ -103,7 +103,7 @@ def _add_obfuscate(sub):
         'failed, 3 with --strict when a photo had no face. A file whose name starts with "-" goes after "--": faceobf obfuscate -- -me.jpg')
     o.add_argument('inputs', nargs='*', metavar='INPUT', help='photos, videos, folders (searched recursively) or glob patterns (none with --manifest)')
     o.add_argument('-o', '--out', metavar='DIR', default=None, help='folder for the results (default: beside each input)')
-    o.add_argument('--method', default=DEFAULT_METHOD, choices=[*METHODS, *METHOD_ALIASES], help='how faces are replaced: ' + _choices(METHODS))
+    o.add_argument('--method', choices=[*METHODS, *METHOD_ALIASES], help=f'how faces are replaced (default: {DEFAULT_METHOD}; in videos {VIDEO_DEFAULT_METHOD}): ' + _choices(METHODS))
     o.add_argument('--policy', default='paper', choices=list(POLICIES), help='attributes flipped: ' + _choices({k: p.description for k, p in POLICIES.items()}))
     o.add_argument('--flip', default=None, metavar='A,B,...', help='flip these attributes instead of a policy (e.g. Young,Smiling)')
     o.add_argument('--allow-protected', action='store_true', help='allow flipping gender-related attributes (Male, facial hair, make-up)')
@@ -121,7 +121,7 @@ def _add_obfuscate(sub):
                    'false alarms); no detection is ever left as it was')
     o.add_argument('--detector', default=DEFAULT_DETECTOR.detector, choices=DETECTORS, help="how faces are found: CenterFace (a small CNN "
                    "shipped in faceobf: faces from about 16 px in photos of any size), dlib's HOG (the report's; misses faces under ~80 px), "
-                   "dlib's CNN (mmod: slow on a CPU), or both (HOG and mmod)")
+                   "dlib's CNN (mmod: slow on a CPU), or both (CenterFace and mmod)")
     o.add_argument('--models', metavar='DIR', default=None, help="folder with recon.keras (and fac.keras; else the shipped classifier), or a "
                    "shipped generator: 'edit' = the network trained by the adversarial editing recipe (nbs/04a_adversarial); default: the report's")
     o.add_argument('--workers', type=_whole(1), default=None, metavar='N', help='processes that share the photos (each loads the models once; '
@@ -230,7 +230,7 @@ def obfuscation_options(args) -> dict:
     if flip == []: raise UserError("--flip needs at least one attribute name, e.g. --flip Young,Smiling (or leave it out for --policy)")
     try: policy = get_policy(flip or args.policy, args.allow_protected)
     except (KeyError, ValueError) as e: raise UserError(str(e).strip('"')) from None
-    return dict(method=args.method, attributes=policy, geometry=args.geometry, tone=args.tone, verify=args.verify, tries=args.tries,
+    return dict(method=args.method or DEFAULT_METHOD, video_method=args.method or VIDEO_DEFAULT_METHOD, attributes=policy, geometry=args.geometry, tone=args.tone, verify=args.verify, tries=args.tries,
                 margin=args.margin, search=args.search, seed=args.seed, models_dir=args.models, mask_below=args.min_score,
                 detector=replace(DEFAULT_DETECTOR, detector=args.detector), audio=args.audio, detect_every=args.detect_every)
 

@@ -12,7 +12,7 @@ import glob
 import json
 import os
 import re
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 from .core import (decode_photo, save_photo, PhotoError, is_temp_file, temp_path_for, remove_stale_temps, fit_name,
@@ -22,8 +22,8 @@ from .video import VIDEO_SUFFIXES, VIDEO_OUTPUT_SUFFIX, VideoError, is_video, ob
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'OUTPUT_TAG', 'REPORT_MARK', 'PHOTOS_PER_WORKER', 'is_result_name', 'skip_reason', 'collect_inputs',
            'output_path', 'numbered', 'plan_outputs', 'is_report', 'check_report_path', 'no_face', 'run_report',
-           'write_report', 'publish_file', 'publish', 'obfuscate_file', 'file_worker', 'remove_stale',
-           'obfuscate_files', 'summary']
+           'write_report', 'publish_file', 'publish', 'obfuscate_file', 'file_worker', 'video_obfuscator',
+           'remove_stale', 'obfuscate_files', 'summary']
 
 # %% ../nbs/09_files.ipynb #1f09f007
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif')
@@ -144,7 +144,7 @@ def no_face(results:list) -> list:
 def run_report(options:dict, results:list, passed_over=(), **more) -> dict:
     "The report of a run: its options (as `Obfuscator.from_options` takes them), every photo's row, the photos with no face, the files passed over."
     policy, detector = options.get('attributes'), options.get('detector')
-    return dict(method=options.get('method'), policy=dict(name=policy.name, flip=list(policy.flip)) if policy is not None else None,
+    return dict(method=options.get('method'), video_method=options.get('video_method'), policy=dict(name=policy.name, flip=list(policy.flip)) if policy is not None else None,
                 detector=dict(name=getattr(detector, 'detector', None), min_score=options.get('mask_below')),
                 **{k: options.get(k) for k in ('geometry', 'tone', 'verify', 'tries', 'margin', 'seed')}, verify_search=options.get('search'),
                 **more, photos=results, no_face=no_face(results), passed_over=[dict(file=f, why=why) for f, why in passed_over])
@@ -189,8 +189,8 @@ def _video_row(row:dict, rep:dict) -> dict:
                video={k: rep[k] for k in ('frames', 'fps', 'seconds', 'size', 'audio', 'variable_frame_rate', 'detect_every', 'check_frames')})
     return dict(row, note='; '.join(rep['notes'])) if rep['notes'] else row
 
-def obfuscate_file(obfuscate, src, dst, overwrite:bool=False, audio:bool=True, every:int=DETECT_EVERY, progress:bool=False) -> dict:
-    "Obfuscate one photo (with `obfuscate`: pixels -> (new pixels, face reports)) or video (`obfuscate` is then an `Obfuscator`: `08a_video`) into `dst`; the report row (status done, skipped or failed)."
+def obfuscate_file(obfuscate, src, dst, overwrite:bool=False, audio:bool=True, every:int=DETECT_EVERY, progress:bool=False, for_video=None) -> dict:
+    "Obfuscate one photo (with `obfuscate`: pixels -> (new pixels, face reports)) or video (with the `Obfuscator` that `for_video()` gives, else `obfuscate`: `08b_video`) into `dst`; the report row (status done, skipped or failed)."
     src, dst = Path(src), Path(dst)
     row = dict(input=str(src), output=str(dst))
     try:
@@ -198,7 +198,7 @@ def obfuscate_file(obfuscate, src, dst, overwrite:bool=False, audio:bool=True, e
         if not src.is_file(): raise PhotoError(f"{src}: not a regular file")
         if src.stat().st_size == 0: raise PhotoError(f"{src}: the file is empty (0 bytes)")
         if is_video(src):
-            return _video_row(row, obfuscate_video(src, dst, obfuscate, every=every, audio=audio, progress=progress,
+            return _video_row(row, obfuscate_video(src, dst, for_video() if for_video else obfuscate, every=every, audio=audio, progress=progress,
                                                    publish=lambda tmp, d: publish_file(tmp, d, source=src, overwrite=overwrite)))
         pixels, frames = decode_photo(src, str(src))
         new, faces = obfuscate(pixels)
@@ -220,7 +220,14 @@ def file_worker(options:dict, progress:bool=False):
     from faceobf.generate.obfuscator import Obfuscator
     cv2.setNumThreads(1)  # one process a core: OpenCV's own threads (the detector's network) would only compete
     return partial(obfuscate_file, Obfuscator.from_options(**options), audio=options.get('audio', True),
-                   every=options.get('detect_every', DETECT_EVERY), progress=progress)
+                   every=options.get('detect_every', DETECT_EVERY), progress=progress, for_video=video_obfuscator(options))
+
+def video_obfuscator(options:dict):
+    "None when videos take the photos' method; else a function that gives the `Obfuscator` of `options['video_method']`, built when the first video comes."
+    method = options.get('video_method')
+    if method is None or method == options.get('method'): return None
+    from faceobf.generate.obfuscator import Obfuscator
+    return cache(lambda: Obfuscator.from_options(**{**options, 'method': method}))
 
 def remove_stale(plan:list) -> list:
     "Delete the temporary files that killed runs left in the result folders of `plan`; return their paths."
@@ -232,7 +239,8 @@ def obfuscate_files(plan:list, options:dict, workers:int=1, overwrite:bool=False
     jobs = [(src, dst, overwrite) for src, dst in plan]
     workers = max(min(workers, len(jobs) // PHOTOS_PER_WORKER), 1)
     if workers == 1 and obfuscator is not None:  # a video's own progress bar only when it is the one job
-        video = dict(audio=options.get('audio', True), every=options.get('detect_every', DETECT_EVERY), progress=progress and len(jobs) == 1)
+        video = dict(audio=options.get('audio', True), every=options.get('detect_every', DETECT_EVERY), progress=progress and len(jobs) == 1,
+                     for_video=video_obfuscator(options))
         rows = (obfuscate_file(obfuscator, *job, **video) for job in jobs)
     else:
         from faceobf.files import file_worker as make  # the package's, which a fresh process can import

@@ -190,7 +190,7 @@ DETECTORS = ('centerface', 'hog', 'mmod', 'both')
 @dataclass(frozen=True)
 class DetectorConfig:
     "How faces are found: the `detector`, the lowest score kept, and how far a photo is doubled first."
-    detector: str = 'hog'      # 'centerface' (a CNN from 12 px up; DEFAULT_DETECTOR's), 'hog' (dlib's, the report's), 'mmod' (dlib's CNN) or 'both' (hog + mmod)
+    detector: str = 'hog'      # 'centerface' (a CNN from 12 px up; DEFAULT_DETECTOR's), 'hog' (dlib's, the report's), 'mmod' (dlib's CNN) or 'both' (centerface + mmod)
     min_score: float = 0.0     # detections scored below this are dropped, on top of the detector's own threshold (dlib's: 0; CenterFace's: CENTERFACE_MIN_SCORE)
     min_side: int = 480        # dlib's detectors: double a photo until its short side reaches this ...
     max_upsample: int = 2      # ... but at most this many times
@@ -214,14 +214,14 @@ STAGE1_DETECTOR = DetectorConfig('hog', min_score=0.3, min_side=320, max_upsampl
 def _box(rect) -> tuple: return (rect.left(), rect.top(), rect.right(), rect.bottom())
 
 def _find_boxes(img, detector, upsample) -> list:
-    "`[(box, score)]` from one detector, boxes dlib-style; 'both' is HOG's and dlib's CNN's union, a face they both find counted once."
+    "`[(box, score)]` from one detector, boxes dlib-style; 'both' is CenterFace's (at its own scale) and dlib's CNN's union, a face they both find counted once."
     if detector == 'centerface': return [(dlib_style_box(b), s) for b, s in centerface_boxes(img, upsample=upsample)]
     if detector == 'hog':
         rects, scores, _ = _hog_detector().run(img, upsample, 0.0)
         return [(_box(r), s) for r, s in zip(rects, scores, strict=True)]
     if detector == 'mmod': return [(_box(d.rect), d.confidence) for d in _mmod_detector()(img, upsample)]
-    hog = _find_boxes(img, 'hog', upsample)
-    return hog + [(b, s) for b, s in _find_boxes(img, 'mmod', upsample) if not any(same_face(b, h) for h, _ in hog)]
+    first = _find_boxes(img, 'centerface', 0)
+    return first + [(b, s) for b, s in _find_boxes(img, 'mmod', upsample) if not any(same_face(b, h) for h, _ in first)]
 
 def landmarks_in_box(img, box) -> np.ndarray:
     "dlib's 68 landmarks for the face in `box` (left, top, right, bottom) of RGB image `img`."
