@@ -339,7 +339,7 @@ def build_app(protector:PhotoProtector=None, **protector_options) -> gr.Blocks:
                           elem_id='results', padding=True, min_height=120)
         kept = gr.State([], time_to_live=3600)
 
-        def on_protect(files, kept, method, policy, flip, geometry, thorough, progress=gr.Progress()):
+        def on_protect(files, kept, method, policy, flip, geometry, thorough, progress=gr.Progress()):  # noqa: B008 (Gradio finds its progress bar by this default)
             progress(0, desc='Reading your photos')
             return protect_request(protector, files, kept, method, policy, flip, geometry, thorough,
                                    progress=lambda f, text: progress(f, desc=text), root=gr.utils.get_upload_folder())

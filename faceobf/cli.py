@@ -307,7 +307,7 @@ def run_verify(args) -> list:
     from faceobf.recognizer import verify_protection, describe_protection
     try: rows = verify_protection(read_photo(args.original), read_photo(args.obfuscated), config=replace(DEFAULT_DETECTOR, detector=args.detector))
     except PhotoError as e: raise UserError(str(e)) from None
-    except ValueError as e: print(f"faceobf verify: error: {e}", file=sys.stderr); raise SystemExit(2)
+    except ValueError as e: print(f"faceobf verify: error: {e}", file=sys.stderr); raise SystemExit(2) from None
     if not rows: print(f"could not verify: no face found in {args.original} (try another --detector)"); raise SystemExit(1)
     print('\n'.join(describe_protection(rows)))
     print(f"{sum(r['protected'] for r in rows)} of {len(rows)} face(s) protected against dlib's recogniser")

@@ -37,7 +37,7 @@ def stage1_demo(out_dir=DEMO_OUT, size=CROP_SIZE) -> list:
     photos = sample_photos()
     fig, axs = plt.subplots(len(photos), 3, figsize=(9, 4.2 * len(photos)), gridspec_kw=dict(width_ratios=[3, 1, 1]))
     rows = []
-    for (name, img), ax in zip(photos.items(), axs):
+    for (name, img), ax in zip(photos.items(), axs, strict=True):
         faces = detect_faces(img)
         show_faces(img, faces, ax[0], f'{name}: {len(faces)} face(s), 68 landmarks')
         for k, face in enumerate(faces):
@@ -73,7 +73,7 @@ def missed_faces_demo(out_dir=DEMO_OUT) -> list:
     variants = hard_variants(astro, detect_faces(astro)[0])
     fig, axs = plt.subplots(1, len(variants), figsize=(3.2 * len(variants), 3.6))
     rows, shown = [], {'centerface': ('#e74c3c', '-'), 'hog': ('#f1c40f', '--')}  # the default, and the report's
-    for ax, (name, img) in zip(axs, variants.items()):
+    for ax, (name, img) in zip(axs, variants.items(), strict=True):
         found = {d: detect_faces(img, replace(DEFAULT_DETECTOR, detector=d)) for d in shown}
         ax.imshow(img); ax.set_axis_off()
         for d, faces in found.items():

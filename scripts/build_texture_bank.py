@@ -50,7 +50,7 @@ def detect_all(index, rows, workers, cache=None):
         with np.load(cache) as z:
             if str(z['digest']) == digest: return z['rows'], z['landmarks'], z['embeddings']
     kept, lms, embs, t = [], [], [], time.time()
-    for k, (r, res) in enumerate(zip(rows, process_map(_Maker(index.image_dir), [(n,) for n in names], workers, chunksize=16))):
+    for k, (r, res) in enumerate(zip(rows, process_map(_Maker(index.image_dir), [(n,) for n in names], workers, chunksize=16), strict=True)):
         if res is not None: kept.append(r); lms.append(res[0]); embs.append(res[1])
         if (k + 1) % 500 == 0: print(f'  {k + 1}/{len(rows)} photos, {time.time() - t:.0f} s', file=sys.stderr)
     out = np.array(kept), np.array(lms, np.float32), np.array(embs, np.float32)
@@ -76,8 +76,8 @@ class _Composer:
 
         def compose(contributors):
             photos = [read_photo(Path(image_dir)/files[k]) for k in contributors]
-            canon = [canonical_face(img, lms[k], mean_shape) for img, k in zip(photos, contributors)]
-            entry, shape = compose_entry(canon[0][:2], [(*c[:2], part) for c, part in zip(canon[1:], PARTS[1:])], triangles)
+            canon = [canonical_face(img, lms[k], mean_shape) for img, k in zip(photos, contributors, strict=True)]
+            entry, shape = compose_entry(canon[0][:2], [(*c[:2], part) for c, part in zip(canon[1:], PARTS[1:], strict=True)], triangles)
             jpeg = cv2.imencode('.jpg', np.ascontiguousarray(entry[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality])[1].ravel()
             entry = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)[..., ::-1]  # checked as it is shipped
             if skin_share(entry, shape) < 0.93: return 'hair, a hand or a patch in the face (skin_share < 0.93)'
@@ -129,7 +129,7 @@ def main(argv=None):
 
     root = Path(args.data_root)/'celeba-6k'
     try: index = load_celeba(root)
-    except (FileNotFoundError, ValueError) as e: raise SystemExit(f'build_texture_bank: {e}')
+    except (FileNotFoundError, ValueError) as e: raise SystemExit(f'build_texture_bank: {e}') from None
     train = np.flatnonzero(index.split == 0)
     if not len(train): raise SystemExit(f'build_texture_bank: no training-split image in {index.image_dir}; see data/README.md')
     ai = attribute_index
@@ -204,7 +204,7 @@ def main(argv=None):
             specs = next_specs(8 * max(args.workers, 1))
             if not specs: break
             results = workers.map([(c,) for _, c in specs]) if compose is None else (compose(c) for _, c in specs)
-            for (s, contributors), res in zip(specs, results):
+            for (s, contributors), res in zip(specs, results, strict=True):
                 tried += 1
                 if isinstance(res, str) or len(entries) >= args.entries:
                     for k in contributors[1:]: uses_part[k] -= 1
@@ -213,7 +213,7 @@ def main(argv=None):
                 kept_by[s] += 1
                 c, parts = contributors[0], contributors[1:]
                 a = attrs[c].copy()
-                for k, part in zip(parts, PARTS[1:]):
+                for k, part in zip(parts, PARTS[1:], strict=True):
                     for name in PART_ATTRIBUTES[part]: a[ai(name)] = attrs[k, ai(name)]
                 entries.append(dict(res, contributors=contributors, attrs=a, stratum=s,
                                     occluders=attrs[contributors][:, [ai(o) for o in OCCLUDERS]].max(0)))
@@ -227,7 +227,7 @@ def main(argv=None):
     bank = TextureBank(
         jpeg=np.concatenate(blobs), offsets=np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64),
         landmarks=np.array([e['shape'] for e in entries], np.float32), pose=np.array([texture_pose(e['shape']) for e in entries], np.float32),
-        tone=np.array([to_lab(im)[skin_mask(im.shape, e['shape'])].mean(0) for im, e in zip(decoded, entries)], np.float32),
+        tone=np.array([to_lab(im)[skin_mask(im.shape, e['shape'])].mean(0) for im, e in zip(decoded, entries, strict=True)], np.float32),
         attributes=np.array([e['attrs'] for e in entries], np.uint8), occluders=np.array([e['occluders'] for e in entries], np.uint8),
         contributors=np.array([[where[k] for k in e['contributors']] for e in entries], np.int32),
         distances=np.array([e['d'] for e in entries], np.float32), person_distances=np.array([e['dp'] for e in entries], np.float32),
@@ -266,8 +266,8 @@ def main(argv=None):
         command=f'python scripts/build_texture_bank.py {" ".join(argv if argv is not None else sys.argv[1:])}',
         faceobf=environment()['faceobf'], date=time.strftime('%Y-%m-%d'), seconds=round(time.time() - t0),
         entries=[dict(id=i, contributors=bank.contributor_files(i),
-                      distance={p: round(float(v), 3) for p, v in zip(PARTS, bank.distances[i])},
-                      person_distance={p: round(float(v), 3) for p, v in zip(PARTS, bank.person_distances[i])})
+                      distance={p: round(float(v), 3) for p, v in zip(PARTS, bank.distances[i], strict=True)},
+                      person_distance={p: round(float(v), 3) for p, v in zip(PARTS, bank.person_distances[i], strict=True)})
                  for i in range(len(bank))])
     from faceobf.core import atomic_write
     with atomic_write(out/'texture.json') as tmp: tmp.write_text(json.dumps(card, indent=1))

@@ -25,7 +25,7 @@ def test_outputs_unchanged(name):
             continue
         # The U-Net (and the texture's dlib check and light fit) run in float32: a processor with other vector instructions may round a few pixels the other way,
         # so the network's settings are held to one level per pixel (the development machine reproduces every byte).
-        for f, g in zip(report, ref['report']):
+        for f, g in zip(report, ref['report'], strict=True):
             if g['distance'] is not None: assert abs(f['distance'] - g['distance']) < 2e-3
         if (REF/f'{name}-{photo}.png').is_file():
             y0, y1, x0, x1 = ref['region']

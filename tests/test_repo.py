@@ -221,9 +221,9 @@ def test_clean_report_notebook(tmp_path):
     assert table.read_text() == 'data: `../shared/data`; 12.5 images/s\n'
 
 
-def test_package_passes_ruff_pyflakes_rules():
-    "ruff's F rules (pyflakes: unused imports, undefined names, ...) on the exported package."
-    res = run(BIN/'ruff', 'check', '--no-cache', '--output-format', 'concise', '--select', 'F', 'faceobf', 'tests', 'scripts')
+def test_package_passes_ruff_pyflakes_and_bugbear_rules():
+    "ruff's F (pyflakes: unused imports, undefined names), E9 (syntax) and B (bugbear: zips of unequal length, late-bound loop variables) rules."
+    res = run(BIN/'ruff', 'check', '--no-cache', '--output-format', 'concise', '--select', 'F,E9,B', 'faceobf', 'tests', 'scripts')
     assert res.returncode == 0, f'fix these in nbs/ and run nbdev-export:\n{res.stdout}{res.stderr}'
 
 

@@ -44,9 +44,9 @@ def redraw(recon, crops, landmarks, new_landmarks, attributes, tone:str='kept') 
     "Aligned uint8 `crops` redrawn by the network `recon` on `new_landmarks` with 0/1 `attributes`, the old and the new face hidden first, in `tone`."
     if tone not in TONE: raise ValueError(f"unknown tone {tone!r}; choose from {', '.join(TONES)}")
     crops, new_landmarks = np.asarray(crops), np.asarray(new_landmarks, np.float32)
-    hidden = np.stack([hide_faces(c, a, b) for c, a, b in zip(crops, landmarks, new_landmarks)])
+    hidden = np.stack([hide_faces(c, a, b) for c, a, b in zip(crops, landmarks, new_landmarks, strict=True)])
     drawn = reconstruct(recon, hidden, new_landmarks, np.asarray(attributes))
-    return np.stack([TONE[tone](d, c, a, b) for d, c, a, b in zip(drawn, crops, landmarks, new_landmarks)])
+    return np.stack([TONE[tone](d, c, a, b) for d, c, a, b in zip(drawn, crops, landmarks, new_landmarks, strict=True)])
 
 # %% ../../nbs/05e_unet.ipynb #1e05e011
 class Regenerate:
