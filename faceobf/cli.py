@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
-from .core import read_photo, PhotoError, UserError, quiet_stderr
+from .core import read_photo, PhotoError, UserError, quiet_stderr, CROP_SIZE
 from .landmarks import ModelFileError, DEFAULT_DETECTOR, STAGE1_DETECTOR, DETECTORS
 from .generate.vocabulary import POLICIES, GEOMETRIES, TONES, METHODS, DEFAULT_METHOD, VIDEO_DEFAULT_METHOD, METHOD_ALIASES, get_policy
 from . import files
@@ -78,7 +78,7 @@ def _add_prepare(sub):
         'in compressed shards for training. Images without a face are dropped and counted. A run resumes when started again.')
     r.add_argument('data_dir', metavar='DATA_DIR', help='CelebA folder: the three annotation files beside img_align_celeba/ or img_celeba/')
     r.add_argument('--out', required=True, metavar='CACHE_DIR', help='folder for the cache (new, empty, or a cache to resume)')
-    r.add_argument('--size', type=_size, default=(128, 64), metavar='HxW', help="crop height x width; 128x64 is the report's")
+    r.add_argument('--size', type=_size, default=CROP_SIZE, metavar='HxW', help="crop height x width; 128x64 is the report's")
     r.add_argument('--splits', type=_splits, default=['train', 'val', 'test'], help='comma-separated splits to include')
     r.add_argument('--fraction', type=_fraction, default=1.0, help="keep the first FRACTION of each split (the report's paper preset: 0.3)")
     r.add_argument('--limit', type=int, default=None, help='only the first N selected images (a quick trial)')

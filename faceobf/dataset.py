@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import multiprocessing as mp
 import os
 import tempfile
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .core import ATTRIBUTE_NAMES, atomic_write
+from .core import ATTRIBUTE_NAMES, atomic_write, CROP_SIZE, process_map
 from .landmarks import align_main_face, DetectorConfig, STAGE1_DETECTOR
 
 # %% auto #0
@@ -171,7 +170,7 @@ CACHE_ARRAYS = ('crops', 'landmarks', 'attrs', 'identity', 'split', 'files')
 @dataclass(frozen=True)
 class Stage1Options:
     "What a stage-1 cache is built with: crop `size` (height, width), how faces are detected, and the crops' codec."
-    size: tuple = (128, 64)
+    size: tuple = CROP_SIZE
     detector: DetectorConfig = STAGE1_DETECTOR
     codec: str = 'jpeg95'
 
@@ -216,11 +215,8 @@ def _shard_arrays(index, rows, results, opts):
 # %% ../nbs/03_dataset.ipynb #030f59f4
 def _results(paths, opts, workers, chunksize=8):
     "Yield `align_main_face` results for `paths` in order, from `workers` processes."
-    work = partial(align_main_face, size=tuple(opts.size), config=opts.detector)
-    if workers <= 1:
-        yield from map(work, paths); return
-    with mp.get_context('spawn').Pool(workers) as pool:
-        yield from pool.imap(work, paths, chunksize=chunksize)
+    make = partial(partial, align_main_face, size=tuple(opts.size), config=opts.detector)  # core's pool builds it in each worker
+    yield from process_map(make, [(p,) for p in paths], workers, chunksize)
 
 def build_cache(index:CelebAIndex, # the images to process (e.g. `load_celeba(root).take(subset)`)
                 cache_dir, # folder to write; created, or resumed when built before with the same options

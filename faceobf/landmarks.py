@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .core import as_rgb_uint8, read_photo, PhotoError, default_models_dir
+from .core import as_rgb_uint8, read_photo, PhotoError, default_models_dir, CROP_SIZE
 
 # %% auto #0
 __all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'SAME_FACE_IOU', 'CENTERFACE_MIN_SCORE', 'CENTERFACE_TILE',
@@ -312,7 +312,7 @@ class AlignedFace:
     M: np.ndarray
     M_inv: np.ndarray
 
-def alignment_matrix(landmarks, size=(128, 64)) -> np.ndarray:
+def alignment_matrix(landmarks, size=CROP_SIZE) -> np.ndarray:
     "2x3 affine matrix from photo pixels to an aligned crop of `size` (height, width) in the CelebA frame."
     h, w = size
     to_frame = similarity_transform(five_points(landmarks), CELEBA_TEMPLATE)
@@ -335,7 +335,7 @@ def _warp_shrinking(img, M, size):
 
 def align_face(img, # the photo (any format `as_rgb_uint8` accepts)
                face, # a `Face`, or a 68x2 array of landmarks in photo pixels
-               size=(128, 64), # (height, width) of the crop; (128, 64) is the report's
+               size=CROP_SIZE, # (height, width) of the crop; CROP_SIZE is the report's 128x64
               ) -> AlignedFace:
     "Warp the face onto the CelebA frame at `size`."
     img = as_rgb_uint8(img)
@@ -346,7 +346,7 @@ def align_face(img, # the photo (any format `as_rgb_uint8` accepts)
     return AlignedFace(crop, transform_points(M, lm).astype(np.float32), M, cv2.invertAffineTransform(M))
 
 # %% ../nbs/00_landmarks.ipynb #0d894fc1
-def align_main_face(path, size=(128, 64), config:DetectorConfig=STAGE1_DETECTOR) -> tuple:
+def align_main_face(path, size=CROP_SIZE, config:DetectorConfig=STAGE1_DETECTOR) -> tuple:
     "`(AlignedFace, None)` for the largest face in the image file at `path`, or `(None, reason)`."
     try: img = read_photo(path)
     except PhotoError as e: return None, f'unreadable: {e}'

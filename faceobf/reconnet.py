@@ -17,6 +17,7 @@ from keras import layers, ops
 
 from .masking import mask_face
 from .training import ReconPreset, get_preset, fit_keeping_best
+from .core import CROP_SIZE
 
 # %% auto #0
 __all__ = ['ConditionEncoding', 'conv_bn_relu', 'unet', 'ssim_map', 'ssim', 'ssim_loss', 'ssim_metric', 'build_reconnet',
@@ -172,7 +173,7 @@ def train_recon(preset:ReconPreset|str, train, val, out_dir, epochs:int=None, da
                                       loss='1 - SSIM (11x11 Gaussian window, sigma 1.5)'))
 
 # %% ../nbs/04_reconnet.ipynb #e9c21830
-def report_style_inputs(crop, landmarks, attributes, frame=(612, 500), size=(128, 64), sigma:float=1.5) -> np.ndarray:
+def report_style_inputs(crop, landmarks, attributes, frame=(612, 500), size=CROP_SIZE, sigma:float=1.5) -> np.ndarray:
     "One 111-channel input built on the host as the report did: planes at `frame` (H, W), then resized to `size`."
     import cv2
     fh, fw = frame

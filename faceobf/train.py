@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from .core import CROP_SIZE
+
 
 # %% auto #0
 __all__ = ['RECIPES', 'prepare_cache', 'training_splits', 'train_fac_from_caches', 'train_recon_from_caches']
 
 # %% ../nbs/04b_train.ipynb #1i04b021
-def prepare_cache(data_dir, out, images:str='auto', splits=('train', 'val', 'test'), fraction:float=1.0, limit:int=None, size=(128, 64),
+def prepare_cache(data_dir, out, images:str='auto', splits=('train', 'val', 'test'), fraction:float=1.0, limit:int=None, size=CROP_SIZE,
                   detector=None, codec:str='jpeg95', workers:int=1, shard_size:int=500, progress:bool=True, say=print) -> dict:
     "Run stage 1 on the selected images of the CelebA folder `data_dir` into the cache `out` (built, or resumed); the cache's manifest."
     from faceobf.dataset import load_celeba, subset_indices, build_cache, Stage1Options

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import atomic_write, environment
+from .core import atomic_write, environment, CROP_SIZE
 
 # %% auto #0
 __all__ = ['PRESETS', 'MODEL_LICENCE', 'QUICK_XLA', 'FACPreset', 'ReconPreset', 'RecognizerPreset', 'preset_names', 'get_preset',
@@ -29,7 +29,7 @@ class FACPreset:
     "Hyper-parameters of a face attribute classifier."
     name: str
     backbone: str                 # 'resnet50' (the report's) or 'convnet'
-    input_size: tuple = (128, 64) # crop height, width
+    input_size: tuple = CROP_SIZE # crop height, width
     widths: tuple = ()            # convnet: channels of each stage
     downsample: int = 1           # convnet: average-pool the input by this factor first
     batch_size: int = 64
@@ -42,7 +42,7 @@ class ReconPreset:
     "Hyper-parameters of a reconstruction network."
     name: str
     width: float = 1.0              # multiplier of the channel widths
-    input_size: tuple = (128, 64)
+    input_size: tuple = CROP_SIZE
     widths: tuple = (128, 256, 384, 512, 640)
     bottleneck: int = 64
     sigma: float = 1.5              # landmark heatmap radius, pixels
@@ -69,7 +69,7 @@ class ReconPreset:
 class RecognizerPreset:
     "Hyper-parameters of the report's AlexNet-derived person recogniser."
     name: str
-    input_size: tuple = (128, 64)                   # the stage-1 crop it takes
+    input_size: tuple = CROP_SIZE                   # the stage-1 crop it takes
     resize_to: tuple = (227, 227)                   # None: work at input_size
     conv_widths: tuple = (96, 256, 384, 384, 256)   # AlexNet's five convolutions
     first_kernel: int = 11
