@@ -298,21 +298,16 @@ def test_check_cells_define_nothing_later_cells_need():
     assert not problems, f'names bound only in #| check cells, read by later cells: {problems}'
 
 
-# pages written before their writer named itself on them: the writer that names itself now, until its next run with the data
-WRITER_NAMES_ITSELF_NEXT_RUN = {'reports/evaluation/attribute_control.md': 'nbs/07d_generators.ipynb'}
-
-
 def test_every_report_page_names_its_writer():
     "Each tracked reports/**/*.md says which command wrote it: 'Written by', 'Command:', or a `scripts/...py` command."
     pages = subprocess.run(['git', 'ls-files', 'reports/*.md'], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
     assert pages
     names = re.compile(r'Written by `|Command: `|`(python |\.venv/bin/python )?scripts/\w+\.py[ `]')
-    silent = [p for p in pages if p != 'reports/README.md' and p not in WRITER_NAMES_ITSELF_NEXT_RUN
-              and not names.search((REPO/p).read_text())]
+    silent = [p for p in pages if p != 'reports/README.md' and not names.search((REPO/p).read_text())]
     assert silent == [], f'pages that do not say which command wrote them: {silent}'
-    for page, writer in WRITER_NAMES_ITSELF_NEXT_RUN.items():
-        source = (REPO/writer).read_text()
-        assert f"'{Path(page).stem}'" in source and f'Written by `{writer}`' in source, (page, writer)
+    written_by = re.compile(r'Written by `(nbs/\w+\.ipynb)`')
+    gone = [(p, m) for p in pages for m in written_by.findall((REPO/p).read_text()) if not (REPO/m).exists()]
+    assert gone == [], f'pages that name a notebook that no longer exists (rerun it): {gone}'
 
 
 def test_gpu_page_is_rendered_from_its_data(tmp_path):
