@@ -25,9 +25,9 @@ from .faceparts import (texture_pose, face_height, forehead_points, mirror_landm
 
 
 # %% auto #0
-__all__ = ['YAW_REACH', 'MOUTH_REACH', 'TextureUnavailable', 'TextureBank', 'default_texture_bank', 'load_texture_bank',
-           'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry', 'with_mouth_of',
-           'draw_texture', 'load_classifier', 'TextureFace']
+__all__ = ['YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'DARK_MOUTH', 'TextureUnavailable', 'TextureBank', 'default_texture_bank',
+           'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry',
+           'with_mouth_of', 'close_lips', 'draw_texture', 'load_classifier', 'TextureFace']
 
 # %% ../../nbs/05f_texture.ipynb #29d7a789
 class TextureUnavailable(RuntimeError):
@@ -63,6 +63,17 @@ class TextureBank:
     def shape(self, i:int, mirrored:bool=False) -> np.ndarray:
         "Entry `i`'s 68 landmarks in the canonical frame (of its mirror image when `mirrored`)."
         return mirror_landmarks(self.landmarks[i], self.size) if mirrored else self.landmarks[i].astype(np.float32)
+
+    @property
+    def mouth_light(self) -> np.ndarray:
+        "Each entry's median CIELAB lightness inside its inner lips (60-67): teeth are light, an open mouth's shadow dark; 100 where the lips meet."
+        if not hasattr(self, '_mouth_light'):
+            light = np.full(len(self), 100.0, np.float32)
+            for i in range(len(self)):
+                inner = hull_mask(self.image(i).shape, self.landmarks[i, 60:68])
+                if inner.sum() >= 4: light[i] = np.median(to_lab(self.image(i))[inner][:, 0])
+            self._mouth_light = light
+        return self._mouth_light
 
     @property
     def mirrored_landmarks(self) -> np.ndarray:
@@ -107,6 +118,8 @@ def load_texture_bank(path=None) -> TextureBank:
 # %% ../../nbs/05f_texture.ipynb #5c0a1b34
 YAW_REACH = 0.07    # an entry's yaw may differ from the head's by at most this much (the yaw of a well turned head is about 0.3)
 MOUTH_REACH = 0.03  # and its mouth opening (over the face's height) by at most this much, where the bank has such entries
+WIDE_OPEN = 0.05    # a mouth opened wider than this (a broad smile) shows teeth: an entry whose inner lips are
+DARK_MOUTH = 35.0   # darker than this (median L*) is left out where entries that meet as many wanted attributes are lighter: a dark open mouth stretched over a smile reads as a hole
 
 def face_tone(img, landmarks) -> np.ndarray:
     "Mean CIELAB colour of the skin of the face with `landmarks` in `img`."
@@ -152,6 +165,10 @@ def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None
     mgap = np.abs(bank.pose[idx, 2] - mouth)
     ok &= mgap <= max(MOUTH_REACH, mgap[ok].min())  # lips are never pulled open, nor pressed shut
     miss = (bank.attributes[idx] != want) * weight
+    if mouth > WIDE_OPEN:  # attributes first, then teeth (or lips) rather than a dark hole
+        lit = bank.mouth_light[idx] >= DARK_MOUTH
+        best = ok & (miss.sum(1) <= miss.sum(1)[ok].min())
+        if (best & lit).sum() >= min(nearest, best.sum()): ok &= lit  # never fewer entries to draw from that meet them
     tone = np.asarray(tone, np.float32)
     shapes = np.concatenate([bank.landmarks, bank.mirrored_landmarks])
     cost = (miss.sum(1) + gap / 0.02 + mgap / 0.015 + shape_gaps(shapes, landmarks) / 0.03  # the less the warp bends an entry, the better
@@ -288,6 +305,17 @@ def with_mouth_of(target, shape) -> np.ndarray:
     target[48:68] = transform_points(M, shape[48:68])
     return target
 
+def close_lips(target, opening:float) -> np.ndarray:
+    "`target` (68 points) with its inner lips (61-63, 65-67) pulled together about their middles until its mouth opening (`texture_pose`) is at most `opening`; corners and outer lips kept."
+    target = np.asarray(target, np.float32).copy()
+    now = float(texture_pose(target)[2])
+    if now <= opening: return target
+    k = max(float(opening), 0.0) / now
+    for upper, lower in ((61, 67), (62, 66), (63, 65)):
+        mid = (target[upper] + target[lower]) / 2
+        target[upper], target[lower] = mid + k * (target[upper] - mid), mid + k * (target[lower] - mid)
+    return target
+
 def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng, before=None, after=None, exclude=(),
                  nearest:int=6, shading:bool=True, check:bool=True, keep:tuple=None) -> tuple:
     "`(image, hard, soft, details)`: a bank entry chosen for the face at `face_landmarks` (photo pixels) and drawn on `target_landmarks` (photo pixels); `before`/`after`: the original's and the wanted 40 attributes (0/1); `keep`: `(entry, mirrored)` drawn again instead of a choice; with `check`, dlib's distance from the drawn face to the entry's nearest contributor."
@@ -303,6 +331,8 @@ def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng,
     if info['mouth_gap'] > MOUTH_REACH:  # opened (or shut) beyond every entry: the lips are drawn as the entry has them
         target_landmarks = with_mouth_of(target_landmarks, bank.shape(entry, mirrored))
         notes.append(f"the mouth is opened beyond the bank (by {info['mouth_gap']:.2f}): drawn as the entry's")
+    # never opened wider than the entry's own: its teeth or shadow stretched over a wider opening read as a dark gap; the lips grow fuller instead
+    target_landmarks = close_lips(target_landmarks, float(texture_pose(bank.shape(entry, mirrored))[2]))
     image, hard, soft, drawn = draw_entry(photo, face_landmarks, target_landmarks, bank.image(entry, mirrored), bank.shape(entry, mirrored),
                                           bank.triangles, 0.0 if bangs else 0.2, shading, keep_edge='forehead' if glasses else 'all')
     upscaled = drawn['scale'] > 1.05
