@@ -17,10 +17,14 @@ def _slow_cells(nb):
 
 @pytest.mark.parametrize('name', PAPERMILL)
 def test_slow_cells_without_data_say_what_they_skipped(name, tmp_path):
-    out = tmp_path/f'{name}.ipynb'
+    out, src = tmp_path/f'{name}.ipynb', tmp_path/'src'/f'{name}.ipynb'
     params = [('data_root', tmp_path/'no-celeba'), ('cache_root', tmp_path/'no-cache'), ('run_dir', tmp_path/'no-runs')]
     args = [a for k, v in params for a in ('-p', k, str(v))]
-    res = run(BIN/'papermill', '--cwd', REPO/'nbs', '--log-level', 'WARNING', REPO/'nbs'/f'{name}.ipynb', out, *args)
+    # a copy without the last cell's nbdev_export(): it would rewrite faceobf/*.py while other tests import them
+    nb = json.loads((REPO/'nbs'/f'{name}.ipynb').read_text())
+    nb['cells'] = [c for c in nb['cells'] if 'nbdev_export()' not in ''.join(c['source'])]
+    src.parent.mkdir(); src.write_text(json.dumps(nb))
+    res = run(BIN/'papermill', '--cwd', REPO/'nbs', '--log-level', 'WARNING', src, out, *args)
     assert res.returncode == 0, res.stderr[-3000:]
     nb = json.loads(out.read_text())
     slow = _slow_cells(nb)
