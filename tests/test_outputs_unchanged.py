@@ -5,10 +5,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent/'reference'))
-from make_reference import SETTINGS, digest, outputs  # noqa: E402
+from make_reference import SETTINGS, digest, outputs, region_grid  # noqa: E402
 
 REF = Path(__file__).parent/'reference'
 REFS = json.loads((REF/'outputs.json').read_text())
@@ -24,11 +23,12 @@ def test_outputs_unchanged(name):
             assert digest(new) == ref['sha256'], (name, photo)
             continue
         # The U-Net (and the texture's dlib check and light fit) run in float32: a processor with other vector instructions may round a few pixels the other way,
-        # so the network's settings are held to one level per pixel (the development machine reproduces every byte).
+        # so the network's settings are held to their colours in coarse cells of the face region, within a tenth of a level
+        # (a few pixels one level off move a cell's mean by less; another face moves it by many levels). The development machine
+        # reproduces every byte.
         for f, g in zip(report, ref['report'], strict=True):
             if g['distance'] is not None: assert abs(f['distance'] - g['distance']) < 2e-3
-        if (REF/f'{name}-{photo}.png').is_file():
+        if 'grid' in ref:
             y0, y1, x0, x1 = ref['region']
-            want = np.asarray(Image.open(REF/f'{name}-{photo}.png'))
-            diff = np.abs(new[y0:y1, x0:x1].astype(int) - want)
-            assert diff.max() <= 1 and (diff == 0).mean() > 0.999, (name, photo, diff.max(), (diff > 0).mean())
+            diff = np.abs(np.array(region_grid(new[y0:y1, x0:x1])) - np.array(ref['grid']))
+            assert diff.max() <= 0.1, (name, photo, diff.max())
