@@ -15,11 +15,14 @@ from ..masking import faces_mask
 from ..generate.vocabulary import get_policy
 from ..generate.geometry import make_geometry, EXAGGERATION
 from ..generate.unet import redraw
+from ..generate.methods import Fill, paste_inside
+from ..generate.texture import TextureUnavailable
+from ..landmarks import Face
 from .measures import face_detail, face_lab, crop_diversity
 
 # %% auto #0
-__all__ = ['attribute_control', 'control_rows', 'regenerate_crops', 'frechet_distance', 'judge_features', 'generator_measures',
-           'grade_generators', 'generator_rows']
+__all__ = ['attribute_control', 'control_rows', 'regenerate_crops', 'texture_crops', 'frechet_distance', 'judge_features',
+           'generator_measures', 'grade_generators', 'generator_rows']
 
 # %% ../../nbs/07d_generators.ipynb #7d000008
 def attribute_control(fac, original_crops, obfuscated_crops, policy) -> list:
@@ -58,6 +61,26 @@ def regenerate_crops(models, arrays:dict, attributes='paper', geometry:str='dono
     region = np.stack([faces_mask(c.shape, a, b) for c, a, b in zip(crops, own, shapes, strict=True)])[..., None]
     return dict(crops=np.where(region > 0, drawn, crops).astype(np.uint8), landmarks=shapes, target=target)
 
+# %% ../../nbs/07d_generators.ipynb #7d000015b
+def texture_crops(method, arrays:dict, seed:int=0) -> dict:
+    "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`) as the `texture` method (a `TextureFace`) draws them, gender check included, no verification: the faces pasted into their crops, their new landmarks, target attributes and each face's path."
+    crops, own = np.asarray(arrays['crops']), np.asarray(arrays['landmarks'], 'float32')
+    size = crops.shape[1:3]
+    before = binarize(predict_attributes(method.fac, crops))
+    target = method.policy.apply(before)
+    rng, out, shapes, paths = np.random.default_rng(seed), crops.copy(), [], []
+    for i, (crop, lm, ident) in enumerate(zip(crops, own, arrays['identity'], strict=True)):
+        shape = method.geometry(lm, size, rng, exclude_identity=int(ident))[1]
+        face = Face(tuple(int(v) for v in (*lm.min(0), *lm.max(0))), 1.0, lm)
+        try:
+            image, _, soft, details = method.draw_gendered(crop, face, shape, rng, before[i], target[i], method.entries_of(int(ident)),
+                                                           frame=np.eye(2, 3))  # read where `before` was: on the crop itself
+            out[i], path = paste_inside(crop, image, soft), details['path']
+        except TextureUnavailable:  # the method masks such a face
+            out[i], path = Fill()(crop, face, more_shapes=[shape]).pasted(crop), 'masked: no entry'
+        shapes.append(np.asarray(shape, np.float32)); paths.append(path)
+    return dict(crops=out, landmarks=np.stack(shapes), target=target, paths=paths)
+
 # %% ../../nbs/07d_generators.ipynb #7d000017
 def frechet_distance(a, b) -> float:
     "Fréchet distance between Gaussians fitted to feature rows `a` and `b` (as in FID)."
@@ -84,6 +107,7 @@ def generator_measures(judge, arrays:dict, drawn:dict, policy='paper', diversity
     out = dict(flipped_read_as_flipped=float(np.mean([r['as_asked'] for r in control if r['flipped']])),
                unflipped_unchanged=float(np.mean([r['as_asked'] for r in control if not r['flipped']])),
                per_attribute={r['attribute']: round(r['as_asked'], 4) for r in control if r['flipped']},
+               male_kept=float(next(r['as_asked'] for r in control if r['attribute'] == 'Male')),
                sharpness=float(np.median(face_detail(drawn['crops'], lms) / np.maximum(face_detail(orig, lms), 1e-6))),
                tone_slope=float(np.polyfit(lab_o[:, 0], lab_d[:, 0], 1)[0]),
                colour_change=float(np.linalg.norm(lab_d - lab_o, axis=1).mean()),
@@ -96,15 +120,22 @@ def generator_measures(judge, arrays:dict, drawn:dict, policy='paper', diversity
 
 # %% ../../nbs/07d_generators.ipynb #7d000022
 def grade_generators(judge, faces:dict, generators:dict, seed:int=0, diversity_faces:int=120) -> dict:
-    "Name -> `generator_measures` of each generator (a `FaceModels`, or `(FaceModels, regenerate_crops options)`) on `faces`: the `paper` attributes, donor geometry; the originals' diversity computed once."
+    "Name -> `generator_measures` of each generator (a `TextureFace`, a `FaceModels`, or `(FaceModels, regenerate_crops options)`) on `faces`: the `paper` attributes, donor geometry; the originals' diversity computed once."
     n = diversity_faces
     base = crop_diversity(faces['crops'][:n], faces['landmarks'][:n], faces['identity'][:n])
-    with_options = {name: g if isinstance(g, tuple) else (g, {}) for name, g in generators.items()}
-    return {name: generator_measures(judge, faces, regenerate_crops(m, faces, 'paper', 'donor', seed=seed, **options), diversity_faces=n,
-                                     original_diversity=base) for name, (m, options) in with_options.items()}
+    def drawn(g):
+        if hasattr(g, 'draw_gendered'): return texture_crops(g, faces, seed=seed)
+        m, options = g if isinstance(g, tuple) else (g, {})
+        return regenerate_crops(m, faces, 'paper', 'donor', seed=seed, **options)
+    graded = {}
+    for name, g in generators.items():
+        d = drawn(g)
+        graded[name] = generator_measures(judge, faces, d, diversity_faces=n, original_diversity=base)
+        if 'paths' in d: graded[name]['masked'] = sum(p.startswith('masked') for p in d['paths'])
+    return graded
 
 def generator_rows(graded:dict) -> list:
     "Table rows, one a generator, of `grade_generators`' measures."
-    return [{'generator': name, 'flipped read as flipped': f"{g['flipped_read_as_flipped']:.1%}", 'unflipped unchanged': f"{g['unflipped_unchanged']:.1%}",
+    return [{'generator': name, 'flipped read as flipped': f"{g['flipped_read_as_flipped']:.1%}", 'unflipped unchanged': f"{g['unflipped_unchanged']:.1%}", 'Male kept': f"{g['male_kept']:.1%}",
              'sharpness': f"{g['sharpness']:.2f}", 'tone slope': f"{g['tone_slope']:.2f}", 'colour change (ΔE)': f"{g['colour_change']:.1f}",
              'Fréchet distance': f"{g['frechet_distance']:.1f}", 'diversity': f"{g['diversity']:.2f}"} for name, g in graded.items()]

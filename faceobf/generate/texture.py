@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from ..core import as_rgb_uint8, atomic_write, default_models_dir, ATTRIBUTE_NAMES, PROTECTED_ATTRIBUTES, attribute_index
-from ..landmarks import Face, ModelFileError, similarity_transform, transform_points, face_embedding
+from ..landmarks import Face, ModelFileError, similarity_transform, transform_points, face_embedding, align_face, _warp_shrinking
 from ..masking import hull_mask, face_ellipse
 from .vocabulary import get_policy
 from .geometry import make_geometry, EXAGGERATION, DonorBank
@@ -23,11 +23,11 @@ from .faceparts import (texture_pose, face_height, forehead_points, mirror_landm
                                         delaunay_triangles, piecewise_warp, pyramid_blend, to_lab, from_lab, face_region,
                                         feature_mask, skin_mask, skin_like, fit_shading, TEXTURE_FRAME, PARTS, NOT_DRAWN, _up, _fill)
 
-
 # %% auto #0
-__all__ = ['YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'DARK_MOUTH', 'TextureUnavailable', 'TextureBank', 'default_texture_bank',
-           'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry',
-           'with_mouth_of', 'close_lips', 'draw_texture', 'load_classifier', 'TextureFace']
+__all__ = ['YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'DARK_MOUTH', 'GENDER_TRIES', 'GENDER_SURE', 'TextureUnavailable',
+           'TextureBank', 'default_texture_bank', 'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps',
+           'choose_entry', 'draw_entry', 'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check',
+           'draw_texture', 'load_classifier', 'TextureFace']
 
 # %% ../../nbs/05f_texture.ipynb #29d7a789
 class TextureUnavailable(RuntimeError):
@@ -316,6 +316,19 @@ def close_lips(target, opening:float) -> np.ndarray:
         target[upper], target[lower] = mid + k * (target[upper] - mid), mid + k * (target[lower] - mid)
     return target
 
+def lips_for_entry(target, bank:TextureBank, entry:int, mirrored:bool=False) -> np.ndarray:
+    "The `target` landmarks an entry is drawn on: a mouth opened (or shut) beyond `MOUTH_REACH` of the entry's takes the entry's lips; then never opened wider than the entry's own (its teeth or shadow stretched over a wider opening read as a dark gap; the lips grow fuller instead)."
+    shape = bank.shape(entry, mirrored)
+    if abs(float(texture_pose(shape)[2]) - float(texture_pose(target)[2])) > MOUTH_REACH: target = with_mouth_of(target, shape)
+    return close_lips(target, float(texture_pose(shape)[2]))
+
+def contributor_check(photo, image, soft, landmarks, bank:TextureBank, entry:int) -> dict:
+    "`nearest_contributor` (dlib's distance) and `nearest_part` of the face drawn as `image`/`soft` on `landmarks` in `photo`: the new face as a recogniser sees it, in the photo at its own landmarks, against the entry's people."
+    new = (as_rgb_uint8(photo) * (1 - soft[..., None]) + image * soft[..., None]).round().astype(np.uint8)
+    target = np.asarray(landmarks, np.float32)
+    d, part = bank.nearest_contributor(entry, face_embedding(new, Face(tuple(int(v) for v in (*target.min(0), *target.max(0))), 1.0, target)))
+    return dict(nearest_contributor=round(d, 4), nearest_part=part)
+
 def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng, before=None, after=None, exclude=(),
                  nearest:int=6, shading:bool=True, check:bool=True, keep:tuple=None) -> tuple:
     "`(image, hard, soft, details)`: a bank entry chosen for the face at `face_landmarks` (photo pixels) and drawn on `target_landmarks` (photo pixels); `before`/`after`: the original's and the wanted 40 attributes (0/1); `keep`: `(entry, mirrored)` drawn again instead of a choice; with `check`, dlib's distance from the drawn face to the entry's nearest contributor."
@@ -328,11 +341,9 @@ def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng,
     has = lambda name: before is not None and np.asarray(before).reshape(40)[attribute_index(name)] == 1
     bangs, glasses, notes = has('Bangs'), has('Eyeglasses'), []
     if glasses: notes.append('the original wears glasses; the new face has none (frames outside the face stay)')
-    if info['mouth_gap'] > MOUTH_REACH:  # opened (or shut) beyond every entry: the lips are drawn as the entry has them
-        target_landmarks = with_mouth_of(target_landmarks, bank.shape(entry, mirrored))
+    if info['mouth_gap'] > MOUTH_REACH:
         notes.append(f"the mouth is opened beyond the bank (by {info['mouth_gap']:.2f}): drawn as the entry's")
-    # never opened wider than the entry's own: its teeth or shadow stretched over a wider opening read as a dark gap; the lips grow fuller instead
-    target_landmarks = close_lips(target_landmarks, float(texture_pose(bank.shape(entry, mirrored))[2]))
+    target_landmarks = lips_for_entry(target_landmarks, bank, entry, mirrored)
     image, hard, soft, drawn = draw_entry(photo, face_landmarks, target_landmarks, bank.image(entry, mirrored), bank.shape(entry, mirrored),
                                           bank.triangles, 0.0 if bangs else 0.2, shading, keep_edge='forehead' if glasses else 'all')
     upscaled = drawn['scale'] > 1.05
@@ -341,11 +352,7 @@ def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng,
                    contributor_distances=[round(float(d), 3) for d in bank.person_distances[entry]],
                    upscaled=round(drawn['scale'], 2) if upscaled else None, forehead='kept (bangs)' if bangs else 'drawn',
                    path=('mirrored entry' if mirrored else 'entry') + (', upscaled' if upscaled else ''), **info, **{k: v for k, v in drawn.items() if k != 'scale'}, notes=notes)
-    if check:  # the new face as a recogniser sees it, in the photo at its own landmarks, against the entry's people
-        new = (photo * (1 - soft[..., None]) + image * soft[..., None]).round().astype(np.uint8)
-        target = np.asarray(target_landmarks, np.float32)
-        d, part = bank.nearest_contributor(entry, face_embedding(new, Face(tuple(int(v) for v in (*target.min(0), *target.max(0))), 1.0, target)))
-        details.update(nearest_contributor=round(d, 4), nearest_part=part)
+    if check: details.update(contributor_check(photo, image, soft, target_landmarks, bank, entry))
     return image, hard, soft, details
 
 # %% ../../nbs/05f_texture.ipynb #b7e1f002
@@ -358,11 +365,16 @@ def load_classifier(models_dir=None):
     if not path.is_file(): raise ModelFileError(f"{path}: attribute classifier missing; reinstall faceobf or retrain it with `./run.sh models PATH/TO/CELEBA`")
     return load_model_with_card(path)[0]
 
+GENDER_TRIES = 6  # entries drawn at most until the classifier reads the new face's gender as the original's (then: the one read most so)
+GENDER_SURE = 0.5  # read so with at least this probability
+
 class TextureFace:
     "The default method: a face drawn from the texture bank (the skin, eyes, nose and mouth of four people it is checked not to be) on a chosen geometry, the attribute policy realised by the choice of entry."
     name, verifiable, needs_crop, varies = 'texture', True, True, True
     def __init__(self, models=None, attributes='paper', geometry:str='donor', exaggeration:float=EXAGGERATION, bank:DonorBank=None,
-                 texture_bank=None, allow_protected:bool=False, models_dir=None):
+                 texture_bank=None, allow_protected:bool=False, models_dir=None, gender_tries:int=GENDER_TRIES):
+        if int(gender_tries) < 1: raise ValueError(f'gender_tries must be at least 1, got {gender_tries}')
+        self.gender_tries = int(gender_tries)
         self.geometry = make_geometry(geometry, bank, exaggeration)
         self.texture = texture_bank if isinstance(texture_bank, TextureBank) else load_texture_bank(texture_bank)
         self.fac = models.fac if models is not None else load_classifier(models_dir)
@@ -376,6 +388,33 @@ class TextureFace:
         "The entries made with CelebA person `identity` (none for None)."
         if identity is None: return set()
         return set(np.flatnonzero((self.texture.identity[self.texture.contributors] == identity).any(1)).tolist())
+
+    def read_male(self, photo, image, soft, frame) -> float:
+        "The classifier's probability that the face drawn as `image`/`soft` in `photo` is a man's, read on the crop that the 2x3 affine `frame` cuts from it."
+        from faceobf.attributes import predict_attributes
+        new = (as_rgb_uint8(photo) * (1 - soft[..., None]) + image * soft[..., None]).round().astype(np.uint8)
+        return float(predict_attributes(self.fac, _warp_shrinking(new, np.asarray(frame, np.float64), self.crop_size)[None])[0, attribute_index('Male')])
+
+    def draw_gendered(self, photo, face, target, rng, before, after, exclude, frame=None) -> tuple:
+        "`draw_texture`'s `(image, hard, soft, details)`, the entry drawn again (another one each time, at most `gender_tries`) until the classifier reads the new face's gender as the original's (on the crop `frame` cuts, where `before` was read; default: the face aligned as `align_face` does); then the contributor check on the one kept."
+        if frame is None: frame = align_face(photo, face, self.crop_size).M
+        man, excluded, best = bool(np.asarray(before).reshape(40)[attribute_index('Male')]), set(exclude), None
+        for n in range(1, self.gender_tries + 1):
+            try: drawn = draw_texture(photo, face.landmarks, target, self.texture, rng, before, after, exclude=excluded, check=False)
+            except TextureUnavailable:
+                if best is None: raise
+                break  # no other entry fits: the best so far
+            excluded.add(drawn[3]['entry'])
+            p = self.read_male(photo, drawn[0], drawn[2], frame)  # in the frame the original was read in
+            agree = p if man else 1 - p
+            if best is None or agree > best[0]: best = (agree, drawn)
+            if agree >= GENDER_SURE: break
+        agree, (image, hard, soft, details) = best
+        details.update(gender=dict(original='man' if man else 'woman', read_as_original=round(agree, 3), entries_drawn=n),
+                       **contributor_check(photo, image, soft, lips_for_entry(target, self.texture, details['entry'], details['mirrored']),
+                                           self.texture, details['entry']))
+        if agree < GENDER_SURE: details['notes'].append(f"no entry of {n} drawn reads as a {'man' if man else 'woman'}: the one read most so is kept")
+        return image, hard, soft, details
 
     def __call__(self, photo, face, aligned, rng=None, exclude=(), exclude_identity=None, keep=None, **_) -> Replacement:
         "The replacement of `face`; `exclude`: earlier draws' keys to avoid; `keep`: a key `(donor, entry, mirrored)` drawn again."
@@ -391,13 +430,12 @@ class TextureFace:
         common = dict(geometry=self.geometry.name, policy=self.policy.name, flipped=list(self.policy.flip),
                       **({'donor': int(donor), 'exaggeration': self.exaggeration} if donor is not None else {}))
         try:
-            image, hard, soft, details = draw_texture(photo, face.landmarks, target, self.texture, rng, before, after,
-                                                      exclude={k[1] for k in keys} | self.entries_of(exclude_identity),
-                                                      keep=None if keep is None else keep[1:])
+            if keep is not None: image, hard, soft, details = draw_texture(photo, face.landmarks, target, self.texture, rng, before, after, keep=keep[1:])
+            else: image, hard, soft, details = self.draw_gendered(photo, face, target, rng, before, after,
+                                                                  {k[1] for k in keys} | self.entries_of(exclude_identity), aligned.M)
         except TextureUnavailable as e:  # no entry fits this head: the face is hidden, and the report says why
             r = Fill()(photo, face, more_shapes=[target])
             r.details.update(common, path='masked: no entry', fallback=f'the texture bank has no entry for this face ({e}); the face was masked')
             return r
         key = (None if donor is None else int(donor), details['entry'], details['mirrored'])
         return Replacement(image, hard, soft, None, dict(common, **details), key=key)
-
