@@ -103,7 +103,7 @@ def _add_obfuscate(sub):
         'failed, 3 with --strict when a photo had no face. A file whose name starts with "-" goes after "--": faceobf obfuscate -- -me.jpg')
     o.add_argument('inputs', nargs='*', metavar='INPUT', help='photos, videos, folders (searched recursively) or glob patterns (none with --manifest)')
     o.add_argument('-o', '--out', metavar='DIR', default=None, help='folder for the results (default: beside each input)')
-    o.add_argument('--method', choices=[*METHODS, *METHOD_ALIASES], help=f'how faces are replaced (default: {DEFAULT_METHOD}; in videos {VIDEO_DEFAULT_METHOD}): ' + _choices(METHODS))
+    o.add_argument('--method', choices=[*METHODS, *METHOD_ALIASES], help=f'how faces are replaced (default: {DEFAULT_METHOD}' + (f'; in videos {VIDEO_DEFAULT_METHOD}' if VIDEO_DEFAULT_METHOD != DEFAULT_METHOD else ', in photos and videos') + '): ' + _choices(METHODS))
     o.add_argument('--policy', default='paper', choices=list(POLICIES), help='attributes flipped: ' + _choices({k: p.description for k, p in POLICIES.items()}))
     o.add_argument('--flip', default=None, metavar='A,B,...', help='flip these attributes instead of a policy (e.g. Young,Smiling)')
     o.add_argument('--allow-protected', action='store_true', help='allow flipping gender-related attributes (Male, facial hair, make-up)')

@@ -195,6 +195,7 @@ def obfuscate_video(src, dst, obfuscator:Obfuscator=None, every:int=DETECT_EVERY
     for tr in tracks:
         for k, j in enumerate(tr.frames): at.setdefault(j, []).append((tr, k))
     failed = {tr.id: 0 for tr in tracks}
+    memory = {tr.id: {} for tr in tracks}  # what a method holds for one person from frame to frame (the texture: its light)
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path_for(dst.with_suffix(VIDEO_OUTPUT_SUFFIX))
     written = 0
@@ -215,7 +216,7 @@ def obfuscate_video(src, dst, obfuscator:Obfuscator=None, every:int=DETECT_EVERY
                     for tr, k in at.get(written, ()):
                         face, pick = Face(tr.boxes[k], tr.score, smoothed[tr.id][k]), chosen[tr.id]
                         try:
-                            r = Fill()(img, face) if 'fallback' in pick else renderer.replace(img, face, keep=pick['key'])
+                            r = Fill()(img, face) if 'fallback' in pick else renderer.replace(img, face, keep=pick['key'], memory=memory[tr.id])
                             new = r.pasted(new)
                         except Exception:
                             new = Fill()(img, face).pasted(new); failed[tr.id] += 1

@@ -62,8 +62,8 @@ def detect_all(index, rows, workers, cache=None):
 
 class _Composer:
     "A worker's function (built once per process): compose one entry from a base face and four part donors, and check it."
-    def __init__(self, image_dir, files, landmarks, embeddings, identity, mean_shape, triangles, quality):
-        self.args = (str(image_dir), files, landmarks, embeddings, identity, mean_shape, triangles, quality)
+    def __init__(self, image_dir, files, landmarks, embeddings, identity, mean_shape, triangles, quality, bearded):
+        self.args = (str(image_dir), files, landmarks, embeddings, identity, mean_shape, triangles, quality, bearded)
 
     def __call__(self):
         import cv2
@@ -71,7 +71,7 @@ class _Composer:
         from faceobf.landmarks import Face, face_embedding, transform_points, MATCH_THRESHOLD
         from faceobf.generate.faceparts import PARTS, canonical_face, compose_entry, skin_share
         from faceobf.generate.texture import draw_entry
-        image_dir, files, lms, embs, ident, mean_shape, triangles, quality = self.args
+        image_dir, files, lms, embs, ident, mean_shape, triangles, quality, bearded = self.args
         person_photos = {i: np.flatnonzero(ident == i) for i in set(ident.tolist())}
 
         def compose(contributors):
@@ -80,7 +80,7 @@ class _Composer:
             entry, shape = compose_entry(canon[0][:2], [(*c[:2], part) for c, part in zip(canon[1:], PARTS[1:], strict=True)], triangles)
             jpeg = cv2.imencode('.jpg', np.ascontiguousarray(entry[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality])[1].ravel()
             entry = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)[..., ::-1]  # checked as it is shipped
-            if skin_share(entry, shape) < 0.93: return 'hair, a hand or a patch in the face (skin_share < 0.93)'
+            if skin_share(entry, shape, beard=bool(bearded[contributors[0]])) < 0.93: return 'hair, a hand or a patch in the face (skin_share < 0.93)'
             # checked as it is used: drawn into its base person's photo, embedded there
             target = transform_points(cv2.invertAffineTransform(canon[0][2]), shape).astype(np.float32)
             base = photos[0]
@@ -117,6 +117,7 @@ def main(argv=None):
     p.add_argument('--quality', type=int, default=90, help='JPEG quality of the stored entries (default: %(default)s)')
     p.add_argument('--workers', type=int, default=1, help='processes for detection and composition (default: %(default)s)')
     p.add_argument('--faces-cache', default=None, help='keep detected landmarks and embeddings in this .npz to reuse them')
+    p.add_argument('--base-uses', type=int, default=3, help='each face is the base of at most this many composites (default: %(default)s)')
     args = p.parse_args(argv)
 
     from faceobf.core import read_photo, environment, attribute_index, ProcessPool
@@ -138,6 +139,7 @@ def main(argv=None):
     rows, lms, embs = detect_all(index, train, args.workers, args.faces_cache)
     attrs, ident = index.attrs[rows], index.identity[rows]
     clean = (attrs[:, [ai(a) for a in OCCLUDERS + ('Blurry',)]] == 0).all(1)
+    bearded = (attrs[:, ai('Male')] == 1) & (attrs[:, ai('No_Beard')] == 0)  # their skin is counted above the beard
     pool = np.flatnonzero(clean)
     print(f'{len(rows):,} faces found; {len(pool):,} without glasses, hat, bangs or blur ({len(set(ident[pool]))} people)', file=sys.stderr)
 
@@ -148,7 +150,7 @@ def main(argv=None):
     tone, share = np.zeros((len(rows), 3), np.float32), np.zeros(len(rows), np.float32)
     for k in pool:
         img, lm, _ = canonical_face(read_photo(index.image_dir/str(index.files[rows[k]])), lms[k], mean_shape, size)
-        tone[k], share[k] = to_lab(img)[skin_mask(img.shape, lm)].mean(0), skin_share(img, lm)
+        tone[k], share[k] = to_lab(img)[skin_mask(img.shape, lm)].mean(0), skin_share(img, lm, beard=bool(bearded[k]))
     covered = pool[share[pool] < 0.9]  # a hand, a microphone, hair across the face: no part of it is used
     pool = pool[share[pool] >= 0.9]
     print(f'canonical frame {size}x{size}; {len(triangles)} triangles; {len(covered)} faces partly covered left out; '
@@ -188,7 +190,7 @@ def main(argv=None):
             open_strata = [s for s in bases if s not in exhausted]
             if not open_strata: break
             s = min(open_strata, key=lambda s: (kept_by[s] + sum(x[0] == s for x in specs), rng.random()))
-            avail = [k for k in bases[s] if uses_base[k] < 3]  # each face is the base of at most three tries
+            avail = [k for k in bases[s] if uses_base[k] < args.base_uses]  # each face is the base of a few tries at most
             if not avail: exhausted.add(s); continue
             c = int(rng.choice(avail)); uses_base[c] += 1
             parts = donors_for(c)
@@ -197,7 +199,7 @@ def main(argv=None):
             specs.append((s, [c] + parts))
         return specs
 
-    composer = _Composer(index.image_dir, [str(f) for f in index.files[rows]], lms, embs, ident, mean_shape, triangles, args.quality)
+    composer = _Composer(index.image_dir, [str(f) for f in index.files[rows]], lms, embs, ident, mean_shape, triangles, args.quality, bearded)
     with ProcessPool(composer, args.workers) if args.workers > 1 else nullcontext() as workers:
         compose = composer() if args.workers <= 1 else None
         while len(entries) < args.entries and tried < args.candidates:
@@ -244,7 +246,8 @@ def main(argv=None):
                 'and educational use only; the 68 landmarks come from dlib\'s model trained on iBUG 300-W, which forbids commercial use.',
         data=dict(name='celeba-6k', split='train', images=int(len(train)), faces=int(len(rows)), pool=int(len(pool)),
                   people=int(len(set(ident[pool].tolist()))),
-                  left_out=f'Eyeglasses, Wearing_Hat, Bangs or Blurry in CelebA\'s annotations; {len(covered)} more with under 90% of the face skin-coloured',
+                  left_out=f'Eyeglasses, Wearing_Hat, Bangs or Blurry in CelebA\'s annotations; {len(covered)} more with under 90% of the face skin-coloured '
+                           '(for men with a beard, CelebA\'s No_Beard = 0: of the face above the beard)',
                   files_digest=hashlib.sha256('\n'.join(map(str, index.files[rows])).encode()).hexdigest()[:16]),
         frame=dict(size=size, note='128x128 pixels; the mean shape of the aligned photos, chin 12 pixels above the bottom'),
         parts=list(PARTS), part_attributes=PART_ATTRIBUTES,

@@ -73,7 +73,7 @@ def main(argv=None):
     from faceobf.generate.methods import obfuscation_region
     from faceobf.generate.obfuscator import Obfuscator
     from faceobf.generate.faceparts import face_height
-    from faceobf.generate.texture import load_texture_bank
+    from faceobf.generate.texture import load_texture_bank, GENDER_TRIES
 
     t_start = time.time()
     bank, models = load_texture_bank(args.bank), load_models()
@@ -83,11 +83,14 @@ def main(argv=None):
     TRIES, MARGIN = methods['texture'].tries, methods['texture'].margin
     bank_face = face_height(bank.mean_shape)
     male = attribute_index('Male')
-    is_male = lambda img, face: float(predict_attributes(models.fac, align_face(img, face, CROP_SIZE).crop[None])[0, male]) >= 0.5
+    from faceobf.training import load_model_with_card
+    from faceobf.core import default_models_dir
+    judge = load_model_with_card(default_models_dir()/'judge'/'fac.keras')[0]  # takes no part in any choice the methods make
+    is_male = lambda img, face, fac=models.fac: float(predict_attributes(fac, align_face(img, face, CROP_SIZE).crop[None])[0, male]) >= 0.5
 
     def run(photo, face, identity, k):
         row = dict(identity=identity, width=int(face.width), scale=round(face_height(face.landmarks) / bank_face, 2),
-                   original=face_embedding(photo, face), male=is_male(photo, face))
+                   original=face_embedding(photo, face), male=is_male(photo, face), male_judge=is_male(photo, face, judge))
         inside = obfuscation_region(photo.shape, face)[0].astype(bool)
         base_detail = face_detail([photo], [face.landmarks])[0]
         images = [photo]
@@ -99,7 +102,7 @@ def main(argv=None):
             row[name] = dict(sharpness=float(face_detail([new], [face.landmarks])[0] / max(base_detail, 1e-9)),
                              distance=embedding_distance(row['original'], e), embedding=e, seconds=sec,
                              ssim_outside=region_ssim(photo, new, ~inside), masked=det.get('method') == 'mask',
-                             male_kept=is_male(new, face) == row['male'],
+                             male_kept=is_male(new, face) == row['male'], male_kept_judge=is_male(new, face, judge) == row['male_judge'],
                              **{k: v for k, v in det.items() if k in ('entry', 'mirrored', 'path', 'upscaled', 'tries', 'nearest_contributor',
                                                                       'nearest_part', 'notes', 'forehead', 'fallback', 'unmet')})
             images.append(new)
@@ -143,7 +146,8 @@ def main(argv=None):
                  distance_median=float(np.median(get('distance'))), distance_below_06=float((get('distance') < 0.6).mean()),
                  diversity=float(median_distance_between(emb, ids) / orig) if len(set(ids)) > 1 else None,
                  ssim_outside=float(np.nanmean(get('ssim_outside'))), seconds=float(np.mean(get('seconds'))), masked=int(sum(masked)),
-                 male_kept=float(np.mean([r[name]['male_kept'] for r in rows])))
+                 male_kept=float(np.mean([r[name]['male_kept'] for r in rows])),
+                 male_kept_judge=float(np.mean([r[name]['male_kept_judge'] for r in rows])))
         if name.startswith('texture'):
             c = np.array([r[name]['nearest_contributor'] for r in rows if not r[name]['masked'] and r[name].get('nearest_contributor') is not None], float)
             s.update(nearest_contributor_min=float(c.min()) if len(c) else None, nearest_contributor_median=float(np.median(c)) if len(c) else None,
@@ -168,7 +172,7 @@ def main(argv=None):
                           'under 0.6': f"{s['distance_below_06']:.0%}",
                           'nearest contributor (min)': f"{s['nearest_contributor_min']:.2f}" if m != 'unet' and s['nearest_contributor_min'] is not None else '-',
                           'identity diversity': f"{s['diversity']:.2f}" if s['diversity'] is not None else '-',
-                          'Male read as original': f"{s['male_kept']:.0%}",
+                          'Male read as original': f"{s['male_kept']:.0%}", 'the same by the judge': f"{s['male_kept_judge']:.0%}",
                           'SSIM outside face': f"{s['ssim_outside']:.3f}", 's / face': f"{s['seconds']:.2f}", 'masked': s['masked']})
     data['per_face'] = {k: [{kk: vv for kk, vv in r.items() if kk != 'original'} for r in rows] for k, rows in results.items()}
     for rows in data['per_face'].values():
@@ -185,14 +189,15 @@ the bank's resolution (face height over the bank's mean face height, {bank_face:
 dlib distance from original: the new face embedded at the original landmarks. nearest contributor: the new face
 embedded at its own landmarks, against the photos of the people its entry was made of (>= 0.6 is required), over
 the faces not masked. Male read as original: the shipped attribute classifier on the new face aligned at the original
-landmarks reads Male as it reads the original.
+landmarks reads Male as it reads the original (texture draws another entry until it does: its gender check); the same by
+the judge: the independent classifier of `nbs/07d_generators.ipynb`, which takes no part in any choice.
 identity diversity: median dlib distance between the outputs of different people over the same for the originals.
 SSIM outside face: outside the face ellipse (grown 1.05), against the original. s / face: `Obfuscator` on one
 detected face (alignment, attributes, geometry, drawing, verification), detection excluded. masked: faces no try
 got far enough from the original and from the contributors (texture), or from the original (U-Net).
 
 texture: `Obfuscator('texture')` with its defaults (donor geometry from the shipped donor bank, exaggerated and fitted; the
-report's four attributes flipped, `paper`, read by the shipped attribute classifier; {TRIES} tries, stop at {MARGIN}, verified against
+report's four attributes flipped, `paper`, read by the shipped attribute classifier; the gender check, up to {GENDER_TRIES} entries a try; {TRIES} tries, stop at {MARGIN}, verified against
 the original and against the entry's contributors); entries made with the face's own person are left out (exclude_identity).
 unet: `Obfuscator('unet')` with the shipped models (its own verification). Paths taken (texture): {paths}.
 Bank: {bank!r}. {args.faces} photos per set spread over the folder (celeba-6k: test split), the largest face of each; seed {args.seed}.

@@ -16,12 +16,12 @@ from ..core import as_rgb_uint8
 from ..landmarks import similarity_transform, transform_points
 from ..masking import hull_mask
 
-
 # %% auto #0
 __all__ = ['TEXTURE_FRAME', 'PARTS', 'PART_ATTRIBUTES', 'NOT_DRAWN', 'OCCLUDERS', 'texture_pose', 'face_height',
            'forehead_points', 'mirror_landmarks', 'outer_points', 'warp_points', 'delaunay_triangles', 'piecewise_warp',
-           'pyramid_blend', 'to_lab', 'from_lab', 'face_region', 'feature_mask', 'skin_mask', 'skin_like', 'skin_share',
-           'Shading', 'fit_shading', 'part_outlines', 'part_mask', 'canonical_face', 'match_colour', 'compose_entry']
+           'pyramid_blend', 'to_lab', 'from_lab', 'face_region', 'feature_mask', 'skin_mask', 'skin_like', 'beard_zone',
+           'skin_share', 'Shading', 'fit_shading', 'part_outlines', 'part_mask', 'canonical_face', 'match_colour',
+           'compose_entry']
 
 # %% ../../nbs/05f_faceparts.ipynb #3a5e9b88
 def _rotate(pts, deg):
@@ -168,9 +168,15 @@ def skin_like(img, landmarks, tolerance:float=4.0) -> np.ndarray:
     spread = 1.4826 * np.median(np.abs(lab[skin] - med), 0) + [1.5, 1.0, 1.0]
     return np.sqrt((((lab - med) / spread) ** 2).sum(-1)) <= tolerance
 
-def skin_share(img, landmarks, forehead:float=0.2) -> float:
-    "Share of the face's region (`face_region`, without eyes, brows, nostrils and mouth) that is `skin_like`: under 0.93, hair or a hand covers some of it."
+def beard_zone(shape, landmarks) -> np.ndarray:
+    "Boolean mask of the face below the nose, between the jaw's lower points (3-13): where a beard grows."
+    lm = np.asarray(landmarks, np.float64)
+    return _fill(shape, [np.vstack([lm[3:14], lm[31:36]])]).astype(bool)
+
+def skin_share(img, landmarks, forehead:float=0.2, beard:bool=False) -> float:
+    "Share of the face's region (`face_region`, without eyes, brows, nostrils and mouth; with `beard`, without `beard_zone` too) that is `skin_like`: under 0.93, hair or a hand covers some of it."
     region = face_region(img.shape, landmarks, forehead) & ~feature_mask(img.shape, landmarks)
+    if beard: region &= ~beard_zone(img.shape, landmarks)
     return float(skin_like(img, landmarks)[region].mean()) if region.any() else 0.0
 
 def _design(xs, ys, centre, scale, order) -> np.ndarray:

@@ -64,7 +64,7 @@ class Obfuscator:
         "All faces, found as `self.detector` says (by default: every possible face)."
         return detect_faces(photo, self.detector)
 
-    def _draws(self, photo, face, aligned, used, exclude_identity, keep=None) -> list:
+    def _draws(self, photo, face, aligned, used, exclude_identity, keep=None, memory=None) -> list:
         "`(distance or None, replacement)` of each try: until one is far enough from the original face, at most `tries` (one when `keep` names the draw)."
         method = self.method
         check = self.verify and getattr(method, 'verifiable', False)
@@ -72,13 +72,13 @@ class Obfuscator:
         reference = face_embedding(photo, face) if check else None  # the original face, embedded once
         tried = []
         for _ in range(self.tries if check and getattr(method, 'varies', False) and keep is None else 1):
-            r = method(photo, face, aligned, rng=rng, exclude=used | {t.key for _, t in tried}, exclude_identity=exclude_identity, keep=keep)
+            r = method(photo, face, aligned, rng=rng, exclude=used | {t.key for _, t in tried}, exclude_identity=exclude_identity, keep=keep, memory=memory)
             d = self.distance(photo, r.pasted(photo), face, reference=reference, stop_below=MATCH_THRESHOLD, search=self.search) if check else None
             tried.append((d, r))
             if d is None or (d >= self.margin and _nobody(r) >= MATCH_THRESHOLD): break
         return tried
 
-    def replace(self, photo, face, used:set=None, exclude_identity=None, keep=None) -> Replacement:
+    def replace(self, photo, face, used:set=None, exclude_identity=None, keep=None, memory:dict=None) -> Replacement:
         "The replacement of one face: drawn (`keep`: as an earlier replacement with that `key`), verified, or the filled ellipse when no draw got far enough (or the detection was weak)."
         used = set() if used is None else used
         if face.score < self.mask_below:  # a weak detection: hidden, not regenerated, never left as it was
@@ -86,7 +86,7 @@ class Obfuscator:
             r.details['fallback'] = f'a weak detection (score {face.score:.2f} < {self.mask_below}) was masked'
             return r
         aligned = align_face(photo, face, self.crop_size) if getattr(self.method, 'needs_crop', True) else None
-        tried = self._draws(photo, face, aligned, used, exclude_identity, keep)
+        tried = self._draws(photo, face, aligned, used, exclude_identity, keep, memory)
         d, r = max(tried, key=lambda x: (-1, -1) if x[0] is None else (min(x[0], _nobody(x[1])) >= MATCH_THRESHOLD, min(x[0], _nobody(x[1]))))
         if r.key is not None: used.add(r.key)
         if d is None:

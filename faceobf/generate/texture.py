@@ -21,13 +21,13 @@ from .methods import Replacement, Fill
 from .shipped import SHIPPED_GENERATORS
 from .faceparts import (texture_pose, face_height, forehead_points, mirror_landmarks, warp_points,
                                         delaunay_triangles, piecewise_warp, pyramid_blend, to_lab, from_lab, face_region,
-                                        feature_mask, skin_mask, skin_like, fit_shading, TEXTURE_FRAME, PARTS, NOT_DRAWN, _up, _fill)
+                                        feature_mask, skin_mask, skin_like, fit_shading, Shading, TEXTURE_FRAME, PARTS, NOT_DRAWN, _up, _fill)
 
 # %% auto #0
-__all__ = ['YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'DARK_MOUTH', 'GENDER_TRIES', 'GENDER_SURE', 'TextureUnavailable',
-           'TextureBank', 'default_texture_bank', 'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps',
-           'choose_entry', 'draw_entry', 'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check',
-           'draw_texture', 'load_classifier', 'TextureFace']
+__all__ = ['YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'GENDER_TRIES', 'GENDER_SURE',
+           'TextureUnavailable', 'TextureBank', 'default_texture_bank', 'load_texture_bank', 'face_tone',
+           'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry', 'with_mouth_of', 'close_lips',
+           'lips_for_entry', 'contributor_check', 'draw_texture', 'load_classifier', 'TextureFace']
 
 # %% ../../nbs/05f_texture.ipynb #29d7a789
 class TextureUnavailable(RuntimeError):
@@ -215,9 +215,30 @@ def _edge_correction(photo_lab, entry_lab, region, skin, hf) -> np.ndarray:
 def _detail(gray, mask) -> float:
     return float(cv2.Laplacian(np.asarray(gray, np.float64), cv2.CV_64F)[mask].var()) if mask.sum() > 10 else 0.0
 
+LIGHT_FOLLOW = 0.3  # in a video, the share of a frame's own light in the light a face is drawn with; the rest is the frames' before it
+
+def _hold_light(memory:dict, light, limits, whole:bool, centre, scale) -> tuple:
+    "`(Shading or None, clip limits, note)`: a video face's light: this frame's (`light`, fitted on the whole face when `whole`) blended into what `memory` holds from the frames before; where this frame's face is partly hidden or unmeasured, the light held."
+    def full(sh):  # the coefficients of a (2, 1, 1) field: a plane's quadratic terms are 0
+        c = [np.asarray(x, np.float64) for x in sh.coefs]
+        if len(c[0]) == 3: c[0] = np.r_[c[0], 0.0, 0.0, 0.0]
+        return c
+    held = memory.get('light')
+    if light is not None and whole:
+        now, lim = full(light), np.asarray(limits, np.float64)
+        if held is not None:
+            now = [(1 - LIGHT_FOLLOW) * h + LIGHT_FOLLOW * n for h, n in zip(held[0], now, strict=True)]
+            lim = (1 - LIGHT_FOLLOW) * held[1] + LIGHT_FOLLOW * lim
+        memory['light'] = (now, lim)
+        note = 'shading transferred' if held is None else 'shading transferred, followed over frames'
+    elif held is not None: (now, lim), note = held, "shading held from earlier frames (this frame's face partly hidden)"
+    elif light is not None: return light, limits, 'shading transferred'
+    else: return None, None, None
+    return Shading(now, tuple(float(v) for v in centre), float(scale), (2, 1, 1)), lim, note
+
 def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, triangles, forehead:float=0.2,
-               shading:bool=True, sharper:float=1.3, keep_edge:str='all') -> tuple:
-    "`(image, hard, soft, info)`: the canonical `image` (with `image_landmarks`) drawn onto `target_landmarks` in `photo` over the face at `face_landmarks`; blurred when `sharper` times as detailed as the photo's face (0: never); `keep_edge`: 'all', 'forehead' or 'none'."
+               shading:bool=True, sharper:float=1.3, keep_edge:str='all', memory:dict=None) -> tuple:
+    "`(image, hard, soft, info)`: the canonical `image` (with `image_landmarks`) drawn onto `target_landmarks` in `photo` over the face at `face_landmarks`; blurred when `sharper` times as detailed as the photo's face (0: never); `keep_edge`: 'all', 'forehead' or 'none'; `memory`: a dict a video keeps for one face from frame to frame (its light)."
     photo = as_rgb_uint8(photo)
     old, new = np.asarray(face_landmarks, np.float32), np.asarray(target_landmarks, np.float32)
     hf = face_height(new)
@@ -264,16 +285,23 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
     if shading:
         centre, s, skin = L1[27:36].mean(0), face_height(L1), skin_mask(P.shape, L1) & covered
         seen = skin & photo_skin  # the original's light is read on its skin only: not on glasses, a beard, a hand
+        whole = seen.sum() >= 0.7 * skin.sum()
+        orders = (2, 1, 1) if whole else (1, 1, 1)  # a partly hidden face: a plane, which extrapolates tamely
+        def clipped(f, mask, limits):  # the fitted light, never beyond the colours the face shows, nor 15 L* from its middle
+            mid = np.median(f[mask], 0)
+            return np.clip(f, np.maximum(limits[0], mid - [15, 8, 8]), np.minimum(limits[1], mid + [15, 8, 8]))
+        photo_lab, light, limits = to_lab(moved), None, None
         try:
             if seen.sum() < 0.3 * skin.sum(): raise ValueError('too little skin')
-            orders = (2, 1, 1) if seen.sum() >= 0.7 * skin.sum() else (1, 1, 1)  # a partly hidden face: a plane, which extrapolates tamely
-            def field(img_lab, mask):  # the fitted light, never beyond the colours the face shows, nor 15 L* from its middle
-                lo, hi = np.percentile(img_lab[mask], [2, 98], axis=0)
-                f = fit_shading(img_lab, mask, centre, s, orders=orders)(P.shape)
-                mid = np.median(f[mask], 0)
-                return np.clip(f, np.maximum(lo, mid - [15, 8, 8]), np.minimum(hi, mid + [15, 8, 8]))
-            lab = lab + field(to_lab(moved), seen) - field(lab, skin)
-            info['light'] = 'shading transferred'
+            light, limits = fit_shading(photo_lab, seen, centre, s, orders=orders), np.percentile(photo_lab[seen], [2, 98], axis=0)
+        except ValueError: pass
+        note = 'shading transferred'
+        if memory is not None: light, limits, note = _hold_light(memory, light, limits, whole, centre, s)
+        try:
+            if light is None: raise ValueError('no light measured')
+            entry_limits = np.percentile(lab[skin], [2, 98], axis=0)
+            lab = lab + clipped(light(P.shape), seen if seen.sum() >= 20 else skin, limits) - clipped(fit_shading(lab, skin, centre, s, orders=light.orders)(P.shape), skin, entry_limits)
+            info['light'] = note
         except ValueError: info['light'] = 'face too small to measure its light: left as drawn'
     if shading:  # what the smooth field leaves at the region's edge (a darker jaw, a lit temple), faded in from the edge
         lab = lab + _edge_correction(to_lab(moved), lab, region, photo_skin & skin_like(E, L1), hf)
@@ -330,8 +358,8 @@ def contributor_check(photo, image, soft, landmarks, bank:TextureBank, entry:int
     return dict(nearest_contributor=round(d, 4), nearest_part=part)
 
 def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng, before=None, after=None, exclude=(),
-                 nearest:int=6, shading:bool=True, check:bool=True, keep:tuple=None) -> tuple:
-    "`(image, hard, soft, details)`: a bank entry chosen for the face at `face_landmarks` (photo pixels) and drawn on `target_landmarks` (photo pixels); `before`/`after`: the original's and the wanted 40 attributes (0/1); `keep`: `(entry, mirrored)` drawn again instead of a choice; with `check`, dlib's distance from the drawn face to the entry's nearest contributor."
+                 nearest:int=6, shading:bool=True, check:bool=True, keep:tuple=None, memory:dict=None) -> tuple:
+    "`(image, hard, soft, details)`: a bank entry chosen for the face at `face_landmarks` (photo pixels) and drawn on `target_landmarks` (photo pixels); `before`/`after`: the original's and the wanted 40 attributes (0/1); `keep`: `(entry, mirrored)` drawn again instead of a choice; `memory`: a video face's, from frame to frame (`draw_entry`); with `check`, dlib's distance from the drawn face to the entry's nearest contributor."
     photo = as_rgb_uint8(photo)
     if keep is None: entry, mirrored, info = choose_entry(bank, target_landmarks, face_tone(photo, face_landmarks), rng, before, after, exclude, nearest)
     else:  # the entry an earlier draw chose (a video's next frame): drawn as it was, whatever fits better now
@@ -345,7 +373,7 @@ def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng,
         notes.append(f"the mouth is opened beyond the bank (by {info['mouth_gap']:.2f}): drawn as the entry's")
     target_landmarks = lips_for_entry(target_landmarks, bank, entry, mirrored)
     image, hard, soft, drawn = draw_entry(photo, face_landmarks, target_landmarks, bank.image(entry, mirrored), bank.shape(entry, mirrored),
-                                          bank.triangles, 0.0 if bangs else 0.2, shading, keep_edge='forehead' if glasses else 'all')
+                                          bank.triangles, 0.0 if bangs else 0.2, shading, keep_edge='forehead' if glasses else 'all', memory=memory)
     upscaled = drawn['scale'] > 1.05
     if upscaled: notes.append(f"the face is {drawn['scale']:.1f} times the bank's resolution: enlarged")
     details = dict(method='texture', entry=entry, mirrored=mirrored, contributors=bank.contributor_files(entry),
@@ -399,12 +427,13 @@ class TextureFace:
         "`draw_texture`'s `(image, hard, soft, details)`, the entry drawn again (another one each time, at most `gender_tries`) until the classifier reads the new face's gender as the original's (on the crop `frame` cuts, where `before` was read; default: the face aligned as `align_face` does); then the contributor check on the one kept."
         if frame is None: frame = align_face(photo, face, self.crop_size).M
         man, excluded, best = bool(np.asarray(before).reshape(40)[attribute_index('Male')]), set(exclude), None
-        for n in range(1, self.gender_tries + 1):
+        n = 0  # entries drawn
+        while n < self.gender_tries:
             try: drawn = draw_texture(photo, face.landmarks, target, self.texture, rng, before, after, exclude=excluded, check=False)
             except TextureUnavailable:
                 if best is None: raise
                 break  # no other entry fits: the best so far
-            excluded.add(drawn[3]['entry'])
+            n += 1; excluded.add(drawn[3]['entry'])
             p = self.read_male(photo, drawn[0], drawn[2], frame)  # in the frame the original was read in
             agree = p if man else 1 - p
             if best is None or agree > best[0]: best = (agree, drawn)
@@ -416,8 +445,8 @@ class TextureFace:
         if agree < GENDER_SURE: details['notes'].append(f"no entry of {n} drawn reads as a {'man' if man else 'woman'}: the one read most so is kept")
         return image, hard, soft, details
 
-    def __call__(self, photo, face, aligned, rng=None, exclude=(), exclude_identity=None, keep=None, **_) -> Replacement:
-        "The replacement of `face`; `exclude`: earlier draws' keys to avoid; `keep`: a key `(donor, entry, mirrored)` drawn again."
+    def __call__(self, photo, face, aligned, rng=None, exclude=(), exclude_identity=None, keep=None, memory=None, **_) -> Replacement:
+        "The replacement of `face`; `exclude`: earlier draws' keys to avoid; `keep`: a key `(donor, entry, mirrored)` drawn again; `memory`: a dict a video keeps for this face from frame to frame."
         from faceobf.attributes import predict_attributes, binarize
         rng = np.random.default_rng() if rng is None else rng
         keys = [tuple(k) for k in exclude if isinstance(k, (tuple, list)) and len(k) == 3]
@@ -430,7 +459,8 @@ class TextureFace:
         common = dict(geometry=self.geometry.name, policy=self.policy.name, flipped=list(self.policy.flip),
                       **({'donor': int(donor), 'exaggeration': self.exaggeration} if donor is not None else {}))
         try:
-            if keep is not None: image, hard, soft, details = draw_texture(photo, face.landmarks, target, self.texture, rng, before, after, keep=keep[1:])
+            if keep is not None: image, hard, soft, details = draw_texture(photo, face.landmarks, target, self.texture, rng, before, after,
+                                                                           keep=keep[1:], memory=memory)
             else: image, hard, soft, details = self.draw_gendered(photo, face, target, rng, before, after,
                                                                   {k[1] for k in keys} | self.entries_of(exclude_identity), aligned.M)
         except TextureUnavailable as e:  # no entry fits this head: the face is hidden, and the report says why

@@ -81,7 +81,7 @@ METHODS = {
     'mask': 'the filled ellipse of stage 1: the face covered in black',
 }
 DEFAULT_METHOD = 'texture'
-VIDEO_DEFAULT_METHOD = 'unet'  # videos: the texture does not yet hold one face steady where a face comes out from behind another (reports/video/texture_flicker.md)
+VIDEO_DEFAULT_METHOD = DEFAULT_METHOD  # videos too: a track holds its entry, donor and light, so one new person stays steady (reports/video/texture_flicker.md)
 METHOD_ALIASES = {'generative': 'unet'}  # the name used before the methods were named by what they do
 
 def method_name(name:str) -> str:
