@@ -51,22 +51,23 @@ def lost_faces(tracks, truth) -> int:
 
 def measures(inp, out, truth) -> dict:
     "Leaks, consistency and flicker of `out` against `inp` at the true face places."
-    leaks, worst, gaps, ch_in, ch_out = 0, 9.0, [], [], []
+    leaks, worst, gaps, gaps_in, ch_in, ch_out = 0, 9.0, [], [], [], []
     people = max(len(t) for t in truth)
     for who in range(people):
-        prev = None
+        prev = prev_in = None
         for k, faces in enumerate(truth):
-            if len(faces) <= who or faces[who] is None: prev = None; continue
+            if len(faces) <= who or faces[who] is None: prev = prev_in = None; continue
             lm = faces[who]; f = Face(box_of(lm), 1.0, lm)
-            e = face_embedding(out[k], f)
-            d = embedding_distance(face_embedding(inp[k], f), e)
+            e, e_in = face_embedding(out[k], f), face_embedding(inp[k], f)
+            d = embedding_distance(e_in, e)
             worst = min(worst, d); leaks += d < MATCH_THRESHOLD
             if prev is not None:
-                gaps.append(embedding_distance(prev, e))
+                gaps.append(embedding_distance(prev, e)); gaps_in.append(embedding_distance(prev_in, e_in))
                 m = faces_mask(inp[k].shape, lm).astype(bool)
                 ch_in.append(np.abs(inp[k].astype(float) - inp[k - 1])[m].mean()); ch_out.append(np.abs(out[k].astype(float) - out[k - 1])[m].mean())
-            prev = e
+            prev, prev_in = e, e_in
     return dict(leaks=int(leaks), nearest=round(worst, 3), consistency=round(max(gaps), 3) if gaps else None,
+                **{"the input's": round(max(gaps_in), 3) if gaps_in else None},
                 flicker=round(float(np.mean(ch_out) / max(np.mean(ch_in), 1e-6)), 2) if ch_in else None)
 
 
@@ -109,6 +110,7 @@ def main():
     p.add_argument('--out', default=str(REPO/'reports'/'video'))
     args = p.parse_args()
     from faceobf.generate.obfuscator import Obfuscator
+    from faceobf.generate.vocabulary import VIDEO_DEFAULT_METHOD
     work = Path(tempfile.mkdtemp(prefix='faceobf-video-'))
     clips = {}
     for kind in CLIP_KINDS:
@@ -132,7 +134,7 @@ def main():
                          'finding, frames/s': round(frames_total / seconds, 1)})
             print(rows[-1], flush=True)
     # 2. whole runs
-    methods = {'faceobf default (unet)': Obfuscator(), 'faceobf --method blur': Obfuscator('blur')}
+    methods = {f'faceobf default ({VIDEO_DEFAULT_METHOD})': Obfuscator(VIDEO_DEFAULT_METHOD), 'faceobf --method blur': Obfuscator('blur')}
     deface = args.deface or shutil.which('deface')
     runs = []
     for kind, (src, frames, truth) in clips.items():
@@ -182,7 +184,7 @@ by optical flow and dlib's landmarks. {verdict}
 
 Leaks: frames x faces where dlib's distance between input and output at the face's true place is under {MATCH_THRESHOLD} (nearest:
 the smallest such distance). Consistency: the largest dlib distance between one person's output faces in consecutive frames
-(under 0.4: one new person). Flicker: the face region's mean absolute change between consecutive frames, output over input
+(under 0.4: one new person); the input's: the same for the input's faces (the stitched clip changes photo every 5 frames). Flicker: the face region's mean absolute change between consecutive frames, output over input
 (1: as steady as the input). Frames per second include reading and writing; faceobf's exclude loading its models
 {f'(deface runs as a command; its start-up on a one-frame clip took {start_up} s and is included; its 640x360 output comes out 640x368, padded by imageio-ffmpeg, and is cropped back for the measures)' if start_up is not None else '(deface was not installed for this run)'}.
 
