@@ -118,6 +118,7 @@ def main(argv=None):
     p.add_argument('--workers', type=int, default=1, help='processes for detection and composition (default: %(default)s)')
     p.add_argument('--faces-cache', default=None, help='keep detected landmarks and embeddings in this .npz to reuse them')
     p.add_argument('--base-uses', type=int, default=3, help='each face is the base of at most this many composites (default: %(default)s)')
+    p.add_argument('--beards', action='store_true', help="count a bearded man's skin above his beard, so that bearded men can contribute (more men's entries)")
     args = p.parse_args(argv)
 
     from faceobf.core import read_photo, environment, attribute_index, ProcessPool
@@ -139,7 +140,7 @@ def main(argv=None):
     rows, lms, embs = detect_all(index, train, args.workers, args.faces_cache)
     attrs, ident = index.attrs[rows], index.identity[rows]
     clean = (attrs[:, [ai(a) for a in OCCLUDERS + ('Blurry',)]] == 0).all(1)
-    bearded = (attrs[:, ai('Male')] == 1) & (attrs[:, ai('No_Beard')] == 0)  # their skin is counted above the beard
+    bearded = (attrs[:, ai('Male')] == 1) & (attrs[:, ai('No_Beard')] == 0) & args.beards  # with --beards: their skin counted above the beard
     pool = np.flatnonzero(clean)
     print(f'{len(rows):,} faces found; {len(pool):,} without glasses, hat, bangs or blur ({len(set(ident[pool]))} people)', file=sys.stderr)
 
@@ -246,8 +247,8 @@ def main(argv=None):
                 'and educational use only; the 68 landmarks come from dlib\'s model trained on iBUG 300-W, which forbids commercial use.',
         data=dict(name='celeba-6k', split='train', images=int(len(train)), faces=int(len(rows)), pool=int(len(pool)),
                   people=int(len(set(ident[pool].tolist()))),
-                  left_out=f'Eyeglasses, Wearing_Hat, Bangs or Blurry in CelebA\'s annotations; {len(covered)} more with under 90% of the face skin-coloured '
-                           '(for men with a beard, CelebA\'s No_Beard = 0: of the face above the beard)',
+                  left_out=f'Eyeglasses, Wearing_Hat, Bangs or Blurry in CelebA\'s annotations; {len(covered)} more with under 90% of the face skin-coloured'
+                           + (' (for men with a beard, CelebA\'s No_Beard = 0: of the face above the beard)' if args.beards else ''),
                   files_digest=hashlib.sha256('\n'.join(map(str, index.files[rows])).encode()).hexdigest()[:16]),
         frame=dict(size=size, note='128x128 pixels; the mean shape of the aligned photos, chin 12 pixels above the bottom'),
         parts=list(PARTS), part_attributes=PART_ATTRIBUTES,
