@@ -72,7 +72,7 @@ class Obfuscator:
         reference = face_embedding(photo, face) if check else None  # the original face, embedded once
         tried = []
         for _ in range(self.tries if check and getattr(method, 'varies', False) and keep is None else 1):
-            r = method(photo, face, aligned, rng=rng, exclude=used | {t.key for _, t in tried}, exclude_identity=exclude_identity, keep=keep, memory=memory)
+            r = method(photo, face, aligned, rng=rng, exclude=used | {t.key for _, t in tried}, exclude_identity=exclude_identity, keep=keep, memory=memory, check=check)
             d = self.distance(photo, r.pasted(photo), face, reference=reference, stop_below=MATCH_THRESHOLD, search=self.search) if check else None
             tried.append((d, r))
             if d is None or (d >= self.margin and _nobody(r) >= MATCH_THRESHOLD): break

@@ -423,8 +423,8 @@ class TextureFace:
         new = (as_rgb_uint8(photo) * (1 - soft[..., None]) + image * soft[..., None]).round().astype(np.uint8)
         return float(predict_attributes(self.fac, _warp_shrinking(new, np.asarray(frame, np.float64), self.crop_size)[None])[0, attribute_index('Male')])
 
-    def draw_gendered(self, photo, face, target, rng, before, after, exclude, frame=None) -> tuple:
-        "`draw_texture`'s `(image, hard, soft, details)`, the entry drawn again (another one each time, at most `gender_tries`) until the classifier reads the new face's gender as the original's (on the crop `frame` cuts, where `before` was read; default: the face aligned as `align_face` does); then the contributor check on the one kept."
+    def draw_gendered(self, photo, face, target, rng, before, after, exclude, frame=None, check:bool=True) -> tuple:
+        "`draw_texture`'s `(image, hard, soft, details)`, the entry drawn again (another one each time, at most `gender_tries`) until the classifier reads the new face's gender as the original's (on the crop `frame` cuts, where `before` was read; default: the face aligned as `align_face` does); then, with `check`, the contributor check on the one kept."
         if frame is None: frame = align_face(photo, face, self.crop_size).M
         man, excluded, best = bool(np.asarray(before).reshape(40)[attribute_index('Male')]), set(exclude), None
         n = 0  # entries drawn
@@ -439,19 +439,21 @@ class TextureFace:
             if best is None or agree > best[0]: best = (agree, drawn)
             if agree >= GENDER_SURE: break
         agree, (image, hard, soft, details) = best
-        details.update(gender=dict(original='man' if man else 'woman', read_as_original=round(agree, 3), entries_drawn=n),
-                       **contributor_check(photo, image, soft, lips_for_entry(target, self.texture, details['entry'], details['mirrored']),
-                                           self.texture, details['entry']))
+        details['gender'] = dict(original='man' if man else 'woman', read_as_original=round(agree, 3), entries_drawn=n)
+        if check: details.update(contributor_check(photo, image, soft, lips_for_entry(target, self.texture, details['entry'], details['mirrored']),
+                                                   self.texture, details['entry']))
         if agree < GENDER_SURE: details['notes'].append(f"no entry of {n} drawn reads as a {'man' if man else 'woman'}: the one read most so is kept")
         return image, hard, soft, details
 
-    def __call__(self, photo, face, aligned, rng=None, exclude=(), exclude_identity=None, keep=None, memory=None, **_) -> Replacement:
-        "The replacement of `face`; `exclude`: earlier draws' keys to avoid; `keep`: a key `(donor, entry, mirrored)` drawn again; `memory`: a dict a video keeps for this face from frame to frame."
+    def __call__(self, photo, face, aligned, rng=None, exclude=(), exclude_identity=None, keep=None, memory=None, check:bool=True, **_) -> Replacement:
+        "The replacement of `face`; `exclude`: earlier draws' keys to avoid; `keep`: a key `(donor, entry, mirrored)` drawn again; `memory`: a dict a video keeps for this face from frame to frame (the attributes read on its first frame, its light); `check`: measure `nearest_contributor` (for a verification)."
         from faceobf.attributes import predict_attributes, binarize
         rng = np.random.default_rng() if rng is None else rng
         keys = [tuple(k) for k in exclude if isinstance(k, (tuple, list)) and len(k) == 3]
         keep = None if keep is None else tuple(keep)
-        before = binarize(predict_attributes(self.fac, aligned.crop[None]))[0]
+        if memory is not None and 'before' in memory: before = memory['before']  # a video's face: read once, so bangs or glasses do not come and go
+        else: before = binarize(predict_attributes(self.fac, aligned.crop[None]))[0]
+        if memory is not None: memory['before'] = before
         after = self.policy.apply(before[None])[0]
         donor, lm = self.geometry(aligned.landmarks, self.crop_size, rng, {k[0] for k in keys if k[0] is not None}, exclude_identity,
                                   None if keep is None else keep[0])
@@ -460,9 +462,9 @@ class TextureFace:
                       **({'donor': int(donor), 'exaggeration': self.exaggeration} if donor is not None else {}))
         try:
             if keep is not None: image, hard, soft, details = draw_texture(photo, face.landmarks, target, self.texture, rng, before, after,
-                                                                           keep=keep[1:], memory=memory)
+                                                                           keep=keep[1:], memory=memory, check=check)
             else: image, hard, soft, details = self.draw_gendered(photo, face, target, rng, before, after,
-                                                                  {k[1] for k in keys} | self.entries_of(exclude_identity), aligned.M)
+                                                                  {k[1] for k in keys} | self.entries_of(exclude_identity), aligned.M, check)
         except TextureUnavailable as e:  # no entry fits this head: the face is hidden, and the report says why
             r = Fill()(photo, face, more_shapes=[target])
             r.details.update(common, path='masked: no entry', fallback=f'the texture bank has no entry for this face ({e}); the face was masked')
