@@ -128,7 +128,7 @@ def face_tone(img, landmarks) -> np.ndarray:
     return to_lab(as_rgb_uint8(img))[mask].mean(0) if mask.any() else np.array([60.0, 12.0, 15.0], np.float32)
 
 def wanted_attributes(before=None, after=None) -> tuple:
-    "`(want, weight)` over the 40 attributes: protected ones (except those not drawn) as in `before`, flipped ones as in `after`."
+    "`(want, weight)` over the 40 attributes: protected ones (except those not drawn) as in `after` (the original's, unless a policy allowed to flip them does), other flipped ones as in `after`."
     want, weight = np.zeros(40, np.uint8), np.zeros(40, np.float32)
     if before is not None:
         before = np.asarray(before, np.uint8).reshape(40)
@@ -136,6 +136,7 @@ def wanted_attributes(before=None, after=None) -> tuple:
             if name not in NOT_DRAWN: want[attribute_index(name)], weight[attribute_index(name)] = before[attribute_index(name)], 100.0
         if after is not None:
             after = np.asarray(after, np.uint8).reshape(40)
+            want[weight == 100.0] = after[weight == 100.0]  # --allow-protected: a flipped gender is drawn, not ignored
             flipped = np.flatnonzero((after != before) & (weight == 0))
             flipped = [i for i in flipped if ATTRIBUTE_NAMES[i] not in NOT_DRAWN]
             want[flipped], weight[flipped] = after[flipped], 20.0
@@ -393,7 +394,7 @@ def load_classifier(models_dir=None):
     if not path.is_file(): raise ModelFileError(f"{path}: attribute classifier missing; reinstall faceobf or retrain it with `./run.sh models PATH/TO/CELEBA`")
     return load_model_with_card(path)[0]
 
-GENDER_TRIES = 6  # entries drawn at most until the classifier reads the new face's gender as the original's (then: the one read most so)
+GENDER_TRIES = 6  # entries drawn at most until the classifier reads the new face's gender as wanted (then: the one read most so)
 GENDER_SURE = 0.5  # read so with at least this probability
 
 class TextureFace:
@@ -424,9 +425,10 @@ class TextureFace:
         return float(predict_attributes(self.fac, _warp_shrinking(new, np.asarray(frame, np.float64), self.crop_size)[None])[0, attribute_index('Male')])
 
     def draw_gendered(self, photo, face, target, rng, before, after, exclude, frame=None, check:bool=True) -> tuple:
-        "`draw_texture`'s `(image, hard, soft, details)`, the entry drawn again (another one each time, at most `gender_tries`) until the classifier reads the new face's gender as the original's (on the crop `frame` cuts, where `before` was read; default: the face aligned as `align_face` does); then, with `check`, the contributor check on the one kept."
+        "`draw_texture`'s `(image, hard, soft, details)`, the entry drawn again (another one each time, at most `gender_tries`) until the classifier reads the new face's gender as wanted (the original's, unless the policy flips it; on the crop `frame` cuts, where `before` was read; default: the face aligned as `align_face` does); then, with `check`, the contributor check on the one kept."
         if frame is None: frame = align_face(photo, face, self.crop_size).M
-        man, excluded, best = bool(np.asarray(before).reshape(40)[attribute_index('Male')]), set(exclude), None
+        man = bool(np.asarray(after if after is not None else before).reshape(40)[attribute_index('Male')])  # the wanted gender: the original's unless flipped
+        excluded, best = set(exclude), None
         n = 0  # entries drawn
         while n < self.gender_tries:
             try: drawn = draw_texture(photo, face.landmarks, target, self.texture, rng, before, after, exclude=excluded, check=False)
@@ -439,7 +441,7 @@ class TextureFace:
             if best is None or agree > best[0]: best = (agree, drawn)
             if agree >= GENDER_SURE: break
         agree, (image, hard, soft, details) = best
-        details['gender'] = dict(original='man' if man else 'woman', read_as_original=round(agree, 3), entries_drawn=n)
+        details['gender'] = dict(wanted='man' if man else 'woman', read_as_wanted=round(agree, 3), entries_drawn=n)
         if check: details.update(contributor_check(photo, image, soft, lips_for_entry(target, self.texture, details['entry'], details['mirrored']),
                                                    self.texture, details['entry']))
         if agree < GENDER_SURE: details['notes'].append(f"no entry of {n} drawn reads as a {'man' if man else 'woman'}: the one read most so is kept")
