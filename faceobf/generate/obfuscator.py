@@ -79,7 +79,7 @@ class Obfuscator:
         return tried
 
     def replace(self, photo, face, used:set=None, exclude_identity=None, keep=None, memory:dict=None) -> Replacement:
-        "The replacement of one face: drawn (`keep`: as an earlier replacement with that `key`), verified, or the filled ellipse when no draw got far enough (or the detection was weak)."
+        "The replacement of one face: drawn (`keep`: as an earlier replacement with that `key`; `memory`: a dict a video keeps for this face from frame to frame, handed to the method), verified, or the filled ellipse when no draw got far enough (or the detection was weak)."
         used = set() if used is None else used
         if face.score < self.mask_below:  # a weak detection: hidden, not regenerated, never left as it was
             r = Fill()(photo, face)
