@@ -15,9 +15,7 @@ from ..masking import faces_mask
 from ..generate.vocabulary import get_policy
 from ..generate.geometry import make_geometry, EXAGGERATION
 from ..generate.unet import redraw
-from ..generate.methods import Fill, paste_inside
-from ..generate.texture import TextureUnavailable
-from ..landmarks import Face
+from ..landmarks import Face, AlignedFace
 from .measures import face_detail, face_lab, crop_diversity
 
 # %% auto #0
@@ -63,23 +61,17 @@ def regenerate_crops(models, arrays:dict, attributes='paper', geometry:str='dono
 
 # %% ../../nbs/07d_generators.ipynb #7d000015b
 def texture_crops(method, arrays:dict, seed:int=0) -> dict:
-    "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`) as the `texture` method (a `TextureFace`) draws them, gender check included, no verification: the faces pasted into their crops, their new landmarks, target attributes and each face's path."
+    "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`) as the `texture` method (a `TextureFace`) draws them, each crop its own photo (gender check and mask included, no verification): the faces pasted into their crops, their new landmarks, target attributes and each face's path."
     crops, own = np.asarray(arrays['crops']), np.asarray(arrays['landmarks'], 'float32')
-    size = crops.shape[1:3]
-    before = binarize(predict_attributes(method.fac, crops))
-    target = method.policy.apply(before)
+    size, same = crops.shape[1:3], np.eye(2, 3)
     rng, out, shapes, paths = np.random.default_rng(seed), crops.copy(), [], []
     for i, (crop, lm, ident) in enumerate(zip(crops, own, arrays['identity'], strict=True)):
-        shape = method.geometry(lm, size, rng, exclude_identity=int(ident))[1]
         face = Face(tuple(int(v) for v in (*lm.min(0), *lm.max(0))), 1.0, lm)
-        try:
-            image, _, soft, details = method.draw_gendered(crop, face, shape, rng, before[i], target[i], method.entries_of(int(ident)),
-                                                           frame=np.eye(2, 3))  # read where `before` was: on the crop itself
-            out[i], path = paste_inside(crop, image, soft), details['path']
-        except TextureUnavailable:  # the method masks such a face
-            out[i], path = Fill()(crop, face, more_shapes=[shape]).pasted(crop), 'masked: no entry'
-        shapes.append(np.asarray(shape, np.float32)); paths.append(path)
-    return dict(crops=out, landmarks=np.stack(shapes), target=target, paths=paths)
+        r = method(crop, face, AlignedFace(crop, lm, same, same), rng=rng, exclude_identity=int(ident), check=False)
+        out[i] = r.pasted(crop); paths.append(r.details['path'])
+        shapes.append(method.geometry(lm, size, None, exclude_identity=int(ident), keep=r.details.get('donor'))[1])  # the shape it was drawn on
+    return dict(crops=out, landmarks=np.stack(shapes).astype(np.float32), target=method.policy.apply(binarize(predict_attributes(method.fac, crops))),
+                paths=paths)
 
 # %% ../../nbs/07d_generators.ipynb #7d000017
 def frechet_distance(a, b) -> float:

@@ -17,7 +17,7 @@ from ..landmarks import Face, ModelFileError, similarity_transform, transform_po
 from ..masking import hull_mask, face_ellipse
 from .vocabulary import get_policy
 from .geometry import make_geometry, EXAGGERATION, DonorBank
-from .methods import Replacement, Fill
+from .methods import Replacement, Fill, paste_inside
 from .shipped import SHIPPED_GENERATORS
 from .faceparts import (texture_pose, face_height, forehead_points, mirror_landmarks, warp_points,
                                         delaunay_triangles, piecewise_warp, pyramid_blend, to_lab, from_lab, face_region,
@@ -132,11 +132,11 @@ def wanted_attributes(before=None, after=None) -> tuple:
     want, weight = np.zeros(40, np.uint8), np.zeros(40, np.float32)
     if before is not None:
         before = np.asarray(before, np.uint8).reshape(40)
+        after = None if after is None else np.asarray(after, np.uint8).reshape(40)
+        kept = before if after is None else after  # --allow-protected: a flipped gender is drawn, not ignored
         for name in PROTECTED_ATTRIBUTES:
-            if name not in NOT_DRAWN: want[attribute_index(name)], weight[attribute_index(name)] = before[attribute_index(name)], 100.0
+            if name not in NOT_DRAWN: want[attribute_index(name)], weight[attribute_index(name)] = kept[attribute_index(name)], 100.0
         if after is not None:
-            after = np.asarray(after, np.uint8).reshape(40)
-            want[weight == 100.0] = after[weight == 100.0]  # --allow-protected: a flipped gender is drawn, not ignored
             flipped = np.flatnonzero((after != before) & (weight == 0))
             flipped = [i for i in flipped if ATTRIBUTE_NAMES[i] not in NOT_DRAWN]
             want[flipped], weight[flipped] = after[flipped], 20.0
@@ -353,7 +353,7 @@ def lips_for_entry(target, bank:TextureBank, entry:int, mirrored:bool=False) -> 
 
 def contributor_check(photo, image, soft, landmarks, bank:TextureBank, entry:int) -> dict:
     "`nearest_contributor` (dlib's distance) and `nearest_part` of the face drawn as `image`/`soft` on `landmarks` in `photo`: the new face as a recogniser sees it, in the photo at its own landmarks, against the entry's people."
-    new = (as_rgb_uint8(photo) * (1 - soft[..., None]) + image * soft[..., None]).round().astype(np.uint8)
+    new = paste_inside(as_rgb_uint8(photo), image, soft)
     target = np.asarray(landmarks, np.float32)
     d, part = bank.nearest_contributor(entry, face_embedding(new, Face(tuple(int(v) for v in (*target.min(0), *target.max(0))), 1.0, target)))
     return dict(nearest_contributor=round(d, 4), nearest_part=part)
@@ -421,7 +421,7 @@ class TextureFace:
     def read_male(self, photo, image, soft, frame) -> float:
         "The classifier's probability that the face drawn as `image`/`soft` in `photo` is a man's, read on the crop that the 2x3 affine `frame` cuts from it."
         from faceobf.attributes import predict_attributes
-        new = (as_rgb_uint8(photo) * (1 - soft[..., None]) + image * soft[..., None]).round().astype(np.uint8)
+        new = paste_inside(as_rgb_uint8(photo), image, soft)
         return float(predict_attributes(self.fac, _warp_shrinking(new, np.asarray(frame, np.float64), self.crop_size)[None])[0, attribute_index('Male')])
 
     def draw_gendered(self, photo, face, target, rng, before, after, exclude, frame=None, check:bool=True) -> tuple:
