@@ -70,20 +70,26 @@ case "$cmd" in
   venv) venv ;;
   demo) venv; "$VENV/bin/faceobf" demo --out output/demo "$@" ;;
   test)
+    # the browser test (tests/test_app_browser.py) drives Debian's chromium: installed here when we may (as root, as in CI),
+    # in the background while the venv and the notebooks are built and run (the download and the tests do not wait on each other)
+    chromium_job= chromium_log="${TMPDIR:-/tmp}/faceobf-chromium-install.log"
+    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+       && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      [ -x "$VENV/bin/python" ] || make_venv  # it may need apt-get itself: before the background job holds apt's lock
+      echo "run.sh: installing chromium with apt-get in the background (for the browser test; log: $chromium_log)" >&2
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$chromium_log" 2>&1 &
+      chromium_job=$!
+    fi
     venv
     export PATH="$PWD/$VENV/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2
     # The notebooks whose slow cells need data (05g, 06, 07b-d) are run whole by pytest instead (tests/test_notebooks.py:
     # every cell, the slow ones without data, which must say what they skipped), so nbdev-test leaves them out: run once, not twice.
     echo "== notebooks (nbdev-test; 05g, 06, 07b-d in pytest) =="
     nbdev-test --n-workers 2 --timing --cell-timing-min 20 --skip-file-re '^(05g_obfuscator|06_recognizer|07[b-d]_[a-z0-9]+)\.ipynb$'
-    # the browser test (tests/test_app_browser.py) drives Debian's chromium: installed here when we may (as root, as in CI)
-    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
-      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "run.sh: installing chromium with apt-get (for the browser test)" >&2
-        { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "run.sh: could not install chromium" >&2
-      fi
-      command -v chromium >/dev/null 2>&1 || echo "run.sh: skipping the browser test (tests/test_app_browser.py): chromium is missing; 'sudo apt-get install chromium' (or ./run.sh test as root) enables it" >&2
+    if [ -n "$chromium_job" ] && ! wait "$chromium_job"; then
+      echo "run.sh: could not install chromium:" >&2; tail -5 "$chromium_log" >&2
     fi
+    command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || echo "run.sh: skipping the browser test (tests/test_app_browser.py): chromium is missing; 'sudo apt-get install chromium' (or ./run.sh test as root) enables it" >&2
     echo "== package and repository (pytest) =="
     # two workers, each test file on one (its fixtures built once): the 2-core CI machine is kept busy
     python -m pytest -q -n 2 --dist loadfile "$@"

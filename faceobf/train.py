@@ -11,7 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 from .core import CROP_SIZE
 
-
 # %% auto #0
 __all__ = ['RECIPES', 'prepare_cache', 'training_splits', 'train_fac_from_caches', 'train_recon_from_caches']
 
@@ -63,10 +62,12 @@ def _preset(kind, name, batch_size, size):
 def train_fac_from_caches(caches:list, out, preset:str='small', eval_cache=None, epochs:int=None, batch_size:int=None,
                           overwrite:bool=False, verbose:int=1, say=print) -> dict:
     "Train the attribute classifier on `caches`, test it, and return its completed model card."
-    from faceobf.dataset import CacheBatches
-    from faceobf.attributes import train_fac, evaluate_fac, majority_baseline
+    from faceobf.training import refuse_finished
+    refuse_finished(Path(out)/'fac.keras', overwrite)  # what can be refused is refused before Keras loads (seconds) and the caches are read
     train, val, test, size, data = training_splits(caches, eval_cache, say)
     p = _preset('fac', preset, batch_size, size)
+    from faceobf.dataset import CacheBatches
+    from faceobf.attributes import train_fac, evaluate_fac, majority_baseline
     model = train_fac(p, CacheBatches(train, p.batch_size), CacheBatches(val, 256, shuffle=False), out, epochs=epochs,
                       overwrite=overwrite, verbose=verbose, data=data)
     results = {}
@@ -93,10 +94,12 @@ RECIPES = {'ssim': _ssim_recipe, 'adversarial': _adversarial_recipe}  # a recons
 def train_recon_from_caches(caches:list, out, preset:str='small', eval_cache=None, epochs:int=None, batch_size:int=None,
                             overwrite:bool=False, verbose:int=1, say=print) -> dict:
     "Train a reconstruction network on `caches` by its preset's recipe, test its SSIM, and return its completed model card."
-    from faceobf.dataset import CacheBatches
-    from faceobf.reconnet import recon_xy
+    from faceobf.training import refuse_finished
+    refuse_finished(Path(out)/'recon.keras', overwrite)
     train, val, test, size, data = training_splits(caches, eval_cache, say)
     p = _preset('recon', preset, batch_size, size)
+    from faceobf.dataset import CacheBatches
+    from faceobf.reconnet import recon_xy
     model = RECIPES[p.recipe](p, train, val, out, epochs, overwrite, verbose, data)
     results = {}
     if len(test['files']):

@@ -21,7 +21,7 @@ from .core import atomic_write, environment, CROP_SIZE
 # %% auto #0
 __all__ = ['PRESETS', 'MODEL_LICENCE', 'QUICK_XLA', 'FACPreset', 'ReconPreset', 'RecognizerPreset', 'preset_names', 'get_preset',
            'register_preset', 'cache_digest', 'write_model_card', 'update_model_card', 'load_model_with_card',
-           'read_log', 'run_callbacks', 'fit_keeping_best', 'run_epochs', 'run_with_backend']
+           'read_log', 'refuse_finished', 'run_callbacks', 'fit_keeping_best', 'run_epochs', 'run_with_backend']
 
 # %% ../nbs/00_training.ipynb #3d216ec3
 @dataclass(frozen=True)
@@ -183,16 +183,21 @@ def read_log(path) -> dict:
     body = [r for r in rows[1:] if r != head]  # appended runs repeat the header
     return {k: np.array([float('nan') if r[i] == 'NA' else float(r[i]) for r in body]) for i, k in enumerate(head)}
 
+def refuse_finished(model_path, overwrite:bool=False) -> None:
+    "Raise `FileExistsError` if `model_path` holds a finished model (one without a run's `state/` beside it) and `overwrite` is off: a job calls it before it loads anything."
+    model_path = Path(model_path)
+    if model_path.exists() and not (model_path.parent/'state').exists() and not overwrite:
+        raise FileExistsError(f"{model_path} holds a finished model; use another folder or overwrite=True (--overwrite)")
+
 def run_callbacks(model_path, # where the run's model goes: NAME.keras; `state/` and `log.csv` go beside it
                   overwrite:bool=False, # start again in a folder that holds a finished model
                  ) -> list:
     "`[BackupAndRestore, CSVLogger]` for a resumable run writing `model_path`: refuses a finished model unless `overwrite` (and then clears that run's files)."
     import keras
+    refuse_finished(model_path, overwrite)
     model_path = Path(model_path); out = model_path.parent
     out.mkdir(parents=True, exist_ok=True)
     backup, log_path = out/'state', out/'log.csv'
-    if model_path.exists() and not backup.exists() and not overwrite:
-        raise FileExistsError(f"{model_path} holds a finished model; use another folder or overwrite=True (--overwrite)")
     if overwrite and not backup.exists():
         for f in (model_path, model_path.with_suffix('.json'), log_path): f.unlink(missing_ok=True)
     return [keras.callbacks.BackupAndRestore(str(backup)), keras.callbacks.CSVLogger(str(log_path), append=True)]
