@@ -46,6 +46,7 @@ class Replacement:
     covered: np.ndarray = None   # None: the whole photo
     details: dict = field(default_factory=dict)
     key: object = None           # what was drawn from (a donor, a bank entry): another face or try avoids it
+    landmarks: np.ndarray = None # the new face's 68 points in photo pixels, where the method knows them
 
     def pasted(self, photo) -> np.ndarray:
         "`photo` with this replacement pasted in; any part of the region the method did not cover is filled black."

@@ -40,6 +40,13 @@ def _nobody(r:Replacement) -> float:
     d = r.details.get('nearest_contributor')
     return float('inf') if d is None else float(d)
 
+def _score(tried_one:tuple) -> tuple:
+    "How good one try `(distance or None, replacement)` is: verified first (both distances at least dlib's threshold), then the nearer of the two, the larger the better."
+    d, r = tried_one
+    if d is None: return (-1, -1)
+    near = min(d, _nobody(r))
+    return (near >= MATCH_THRESHOLD, near)
+
 class Obfuscator:
     "Find every face of a photo and replace it with one method (a registered name with its options, or a method object); verify what a regenerating method draws; fail closed."
     def __init__(self, method=DEFAULT_METHOD, detector:DetectorConfig=DEFAULT_DETECTOR, mask_below:float=0.0, verify:bool=True,
@@ -70,12 +77,20 @@ class Obfuscator:
         check = self.verify and getattr(method, 'verifiable', False)
         rng = np.random.default_rng([self.seed, *(abs(int(v)) for v in face.box)])  # seeded; every face its own draws
         reference = face_embedding(photo, face) if check else None  # the original face, embedded once
-        tried = []
+        later = check and hasattr(method, 'check_drawn')  # its own check (nobody it was made of) waits for the identity check
+        tried, checked = [], set()
+        def check_drawn(r): method.check_drawn(photo, r); checked.add(id(r))
         for _ in range(self.tries if check and getattr(method, 'varies', False) and keep is None else 1):
-            r = method(photo, face, aligned, rng=rng, exclude=used | {t.key for _, t in tried}, exclude_identity=exclude_identity, keep=keep, memory=memory, check=check)
+            r = method(photo, face, aligned, rng=rng, exclude=used | {t.key for _, t in tried}, exclude_identity=exclude_identity, keep=keep, memory=memory,
+                       check=check and not later)
             d = self.distance(photo, r.pasted(photo), face, reference=reference, stop_below=MATCH_THRESHOLD, search=self.search) if check else None
+            if later and d >= self.margin: check_drawn(r)  # a try that can pass
             tried.append((d, r))
-            if d is None or (d >= self.margin and _nobody(r) >= MATCH_THRESHOLD): break
+            if d is None or (d >= self.margin and _nobody(r) >= MATCH_THRESHOLD): return tried
+        while later:  # none passed: the best try is kept if verified; the unchecked ones rank as if nobody, so check the best until it has been
+            d, r = max(tried, key=_score)
+            if d < MATCH_THRESHOLD or id(r) in checked: break
+            check_drawn(r)
         return tried
 
     def replace(self, photo, face, used:set=None, exclude_identity=None, keep=None, memory:dict=None) -> Replacement:
@@ -87,7 +102,7 @@ class Obfuscator:
             return r
         aligned = align_face(photo, face, self.crop_size) if getattr(self.method, 'needs_crop', True) else None
         tried = self._draws(photo, face, aligned, used, exclude_identity, keep, memory)
-        d, r = max(tried, key=lambda x: (-1, -1) if x[0] is None else (min(x[0], _nobody(x[1])) >= MATCH_THRESHOLD, min(x[0], _nobody(x[1]))))
+        d, r = max(tried, key=_score)
         if r.key is not None: used.add(r.key)
         if d is None:
             if getattr(self.method, 'verifiable', False): r.details['unverified'] = True  # asked not to check: the report says so

@@ -472,4 +472,9 @@ class TextureFace:
             r.details.update(common, path='masked: no entry', fallback=f'the texture bank has no entry for this face ({e}); the face was masked')
             return r
         key = (None if donor is None else int(donor), details['entry'], details['mirrored'])
-        return Replacement(image, hard, soft, None, dict(common, **details), key=key)
+        return Replacement(image, hard, soft, None, dict(common, **details), key=key,
+                           landmarks=lips_for_entry(target, self.texture, details['entry'], details['mirrored']))
+
+    def check_drawn(self, photo, r:Replacement) -> None:
+        "Add `nearest_contributor` (and `nearest_part`) to the details of `r`, a face this method drew in `photo` without its `check`; a masked one has nothing to check."
+        if r.landmarks is not None: r.details.update(contributor_check(photo, r.image, r.soft, r.landmarks, self.texture, r.details['entry']))
