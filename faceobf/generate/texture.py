@@ -24,7 +24,7 @@ from .faceparts import (texture_pose, face_height, forehead_points, mirror_landm
                                         feature_mask, skin_mask, skin_like, fit_shading, Shading, TEXTURE_FRAME, PARTS, NOT_DRAWN, _up, _fill)
 
 # %% auto #0
-__all__ = ['YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'GENDER_TRIES', 'GENDER_SURE',
+__all__ = ['YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'GENDER_TRIES', 'GENDER_SURE',
            'TextureUnavailable', 'TextureBank', 'default_texture_bank', 'load_texture_bank', 'face_tone',
            'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry', 'with_mouth_of', 'close_lips',
            'lips_for_entry', 'contributor_check', 'draw_texture', 'load_classifier', 'TextureFace']
@@ -119,6 +119,7 @@ def load_texture_bank(path=None) -> TextureBank:
 YAW_REACH = 0.07    # an entry's yaw may differ from the head's by at most this much (the yaw of a well turned head is about 0.3)
 MOUTH_REACH = 0.03  # and its mouth opening (over the face's height) by at most this much, where the bank has such entries
 WIDE_OPEN = 0.05    # a mouth opened wider than this (a broad smile) shows teeth: an entry whose inner lips are
+TONE_REACH = 12.0   # an entry's skin lightness (mean L*) may differ from the face's by at most this much, where the bank has such entries left
 DARK_MOUTH = 35.0   # darker than this (median L*) is left out where entries that meet as many wanted attributes are lighter: a dark open mouth stretched over a smile reads as a hole
 
 def face_tone(img, landmarks) -> np.ndarray:
@@ -165,12 +166,14 @@ def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None
     ok &= gap <= YAW_REACH
     mgap = np.abs(bank.pose[idx, 2] - mouth)
     ok &= mgap <= max(MOUTH_REACH, mgap[ok].min())  # lips are never pulled open, nor pressed shut
+    tone = np.asarray(tone, np.float32)
+    lgap = np.abs(bank.tone[idx, 0] - tone[0])
+    ok &= lgap <= max(TONE_REACH, lgap[ok].min())  # never a pale entry on a dark face (nor the reverse) while a nearer one is left
     miss = (bank.attributes[idx] != want) * weight
     if mouth > WIDE_OPEN:  # attributes first, then teeth (or lips) rather than a dark hole
         lit = bank.mouth_light[idx] >= DARK_MOUTH
         best = ok & (miss.sum(1) <= miss.sum(1)[ok].min())
         if (best & lit).sum() >= min(nearest, best.sum()): ok &= lit  # never fewer entries to draw from that meet them
-    tone = np.asarray(tone, np.float32)
     shapes = np.concatenate([bank.landmarks, bank.mirrored_landmarks])
     cost = (miss.sum(1) + gap / 0.02 + mgap / 0.015 + shape_gaps(shapes, landmarks) / 0.03  # the less the warp bends an entry, the better
             + np.abs(bank.tone[idx, 0] - tone[0]) / 8 + np.abs(bank.tone[idx, 1:] - tone[1:]).sum(1) / 6)
@@ -179,7 +182,7 @@ def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None
     k = int(rng.choice(best))
     unmet = [ATTRIBUTE_NAMES[i] for i in np.flatnonzero(miss[k] > 0)]
     return int(idx[k]), bool(mirrored[k]), dict(yaw=round(float(yaw), 3), yaw_gap=round(float(gap[k]), 3),
-                                                mouth_gap=round(float(mgap[k]), 3), unmet=unmet)
+                                                mouth_gap=round(float(mgap[k]), 3), tone_gap=round(float(lgap[k]), 1), unmet=unmet)
 
 # %% ../../nbs/05f_texture.ipynb #7e2c3d56
 def _ring(old, new, n:int=32) -> np.ndarray:

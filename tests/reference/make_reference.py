@@ -5,7 +5,8 @@ Run it only when outputs change on purpose (a new detector, a new default), and 
 The references were first written at commit 5168df1 (stage 3 in one module, `faceobf.generation`), and the
 restructured stage 3 reproduced every one byte for byte on the 2-core development machine (commit ee97a21). They were
 written again when CenterFace became the default detector (its boxes differ a little from HOG's, so other donors are drawn),
-and when `texture` became the default method (its settings added; every `unet` reference stayed as it was).
+and when `texture` became the default method (its settings added; every `unet` reference stayed as it was); and when the
+texture's entries were held within `TONE_REACH` of the face's lightness (one face changed its entry: texture-own-unverified/grace_hopper).
 """
 import hashlib
 import json
