@@ -176,7 +176,7 @@ def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None
         if (best & lit).sum() >= min(nearest, best.sum()): ok &= lit  # never fewer entries to draw from that meet them
     shapes = np.concatenate([bank.landmarks, bank.mirrored_landmarks])
     cost = (miss.sum(1) + gap / 0.02 + mgap / 0.015 + shape_gaps(shapes, landmarks) / 0.03  # the less the warp bends an entry, the better
-            + np.abs(bank.tone[idx, 0] - tone[0]) / 8 + np.abs(bank.tone[idx, 1:] - tone[1:]).sum(1) / 6)
+            + lgap / 8 + np.abs(bank.tone[idx, 1:] - tone[1:]).sum(1) / 6)
     cand = np.flatnonzero(ok)
     best = cand[np.argsort(cost[cand], kind='stable')[:nearest]]
     k = int(rng.choice(best))
@@ -427,8 +427,8 @@ class TextureFace:
         new = paste_inside(as_rgb_uint8(photo), image, soft)
         return float(predict_attributes(self.fac, _warp_shrinking(new, np.asarray(frame, np.float64), self.crop_size)[None])[0, attribute_index('Male')])
 
-    def draw_gendered(self, photo, face, target, rng, before, after, exclude, frame=None, check:bool=True) -> tuple:
-        "`draw_texture`'s `(image, hard, soft, details)`, the entry drawn again (another one each time, at most `gender_tries`) until the classifier reads the new face's gender as wanted (the original's, unless the policy flips it; on the crop `frame` cuts, where `before` was read; default: the face aligned as `align_face` does); then, with `check`, the contributor check on the one kept."
+    def draw_gendered(self, photo, face, target, rng, before, after, exclude, frame=None) -> tuple:
+        "`draw_texture`'s `(image, hard, soft, details)`, the entry drawn again (another one each time, at most `gender_tries`) until the classifier reads the new face's gender as wanted (the original's, unless the policy flips it; on the crop `frame` cuts, where `before` was read; default: the face aligned as `align_face` does)."
         if frame is None: frame = align_face(photo, face, self.crop_size).M
         man = bool(np.asarray(after if after is not None else before).reshape(40)[attribute_index('Male')])  # the wanted gender: the original's unless flipped
         excluded, best = set(exclude), None
@@ -445,8 +445,6 @@ class TextureFace:
             if agree >= GENDER_SURE: break
         agree, (image, hard, soft, details) = best
         details['gender'] = dict(wanted='man' if man else 'woman', read_as_wanted=round(agree, 3), entries_drawn=n)
-        if check: details.update(contributor_check(photo, image, soft, lips_for_entry(target, self.texture, details['entry'], details['mirrored']),
-                                                   self.texture, details['entry']))
         if agree < GENDER_SURE: details['notes'].append(f"no entry of {n} drawn reads as a {'man' if man else 'woman'}: the one read most so is kept")
         return image, hard, soft, details
 
@@ -467,17 +465,19 @@ class TextureFace:
                       **({'donor': int(donor), 'exaggeration': self.exaggeration} if donor is not None else {}))
         try:
             if keep is not None: image, hard, soft, details = draw_texture(photo, face.landmarks, target, self.texture, rng, before, after,
-                                                                           keep=keep[1:], memory=memory, check=check)
+                                                                           keep=keep[1:], memory=memory, check=False)
             else: image, hard, soft, details = self.draw_gendered(photo, face, target, rng, before, after,
-                                                                  {k[1] for k in keys} | self.entries_of(exclude_identity), aligned.M, check)
+                                                                  {k[1] for k in keys} | self.entries_of(exclude_identity), aligned.M)
         except TextureUnavailable as e:  # no entry fits this head: the face is hidden, and the report says why
             r = Fill()(photo, face, more_shapes=[target])
             r.details.update(common, path='masked: no entry', fallback=f'the texture bank has no entry for this face ({e}); the face was masked')
             return r
         key = (None if donor is None else int(donor), details['entry'], details['mirrored'])
-        return Replacement(image, hard, soft, None, dict(common, **details), key=key,
-                           landmarks=lips_for_entry(target, self.texture, details['entry'], details['mirrored']))
+        r = Replacement(image, hard, soft, None, dict(common, **details), key=key,
+                        landmarks=lips_for_entry(target, self.texture, details['entry'], details['mirrored']))  # as drawn: the entry's lips
+        if check: self.check_drawn(photo, r)
+        return r
 
     def check_drawn(self, photo, r:Replacement) -> None:
-        "Add `nearest_contributor` (and `nearest_part`) to the details of `r`, a face this method drew in `photo` without its `check`; a masked one has nothing to check."
+        "Add `nearest_contributor` (and `nearest_part`) to the details of `r`, a face this method drew in `photo` (with `check`, `__call__` does; the obfuscator, only once the identity check has passed); a masked one has nothing to check."
         if r.landmarks is not None: r.details.update(contributor_check(photo, r.image, r.soft, r.landmarks, self.texture, r.details['entry']))
