@@ -266,7 +266,8 @@ def test_analysis_scripts_explain_themselves_and_missing_data(tmp_path):
                                   ('diversity_levers.py', [tmp_path, '--cache', tmp_path/'none'], 'no stage-1 cache'),
                                   ('texture_measures.py', [tmp_path], 'data/README.md'),
                                   ('build_texture_bank.py', [tmp_path, '--out', tmp_path/'bank'], 'data/README.md'),
-                                  ('detector_recall.py', [tmp_path], 'no celeba-wild-dev here')):
+                                  ('detector_recall.py', [tmp_path], 'no celeba-wild-dev here'),
+                                  ('embedding_profile.py', [tmp_path], 'no celeba-wild-dev here')):
         assert run(BIN/'python', REPO/'scripts'/script, '--help', check=True).stdout.strip()
         res = run(BIN/'python', REPO/'scripts'/script, *args)
         assert res.returncode != 0 and message in res.stderr and 'Traceback' not in res.stderr, (script, res.stderr)
