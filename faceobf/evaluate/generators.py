@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import ATTRIBUTE_NAMES
+from ..core import ATTRIBUTE_NAMES, attribute_index
 from ..attributes import predict_attributes, binarize
 from ..masking import faces_mask
 from ..generate.vocabulary import get_policy
@@ -20,7 +20,7 @@ from .measures import face_detail, face_lab, crop_diversity
 
 # %% auto #0
 __all__ = ['attribute_control', 'control_rows', 'regenerate_crops', 'texture_crops', 'frechet_distance', 'judge_features',
-           'generator_measures', 'grade_generators', 'generator_rows']
+           'generator_measures', 'labelled_references', 'grade_generators', 'generator_rows']
 
 # %% ../../nbs/07d_generators.ipynb #7d000008
 def attribute_control(fac, original_crops, obfuscated_crops, policy) -> list:
@@ -64,14 +64,15 @@ def texture_crops(method, arrays:dict, seed:int=0) -> dict:
     "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`) as the `texture` method (a `TextureFace`) draws them, each crop its own photo (gender check and mask included, no verification): the faces pasted into their crops, their new landmarks, target attributes and each face's path."
     crops, own = np.asarray(arrays['crops']), np.asarray(arrays['landmarks'], 'float32')
     size, same = crops.shape[1:3], np.eye(2, 3)
+    before = binarize(predict_attributes(method.fac, crops)); target = method.policy.apply(before)  # as the method reads them
     rng, out, shapes, paths = np.random.default_rng(seed), crops.copy(), [], []
     for i, (crop, lm, ident) in enumerate(zip(crops, own, arrays['identity'], strict=True)):
         face = Face(tuple(int(v) for v in (*lm.min(0), *lm.max(0))), 1.0, lm)
         r = method(crop, face, AlignedFace(crop, lm, same, same), rng=rng, exclude_identity=int(ident), check=False)
         out[i] = r.pasted(crop); paths.append(r.details['path'])
-        shapes.append(method.geometry(lm, size, None, exclude_identity=int(ident), keep=r.details.get('donor'))[1])  # the shape it was drawn on
-    return dict(crops=out, landmarks=np.stack(shapes).astype(np.float32), target=method.policy.apply(binarize(predict_attributes(method.fac, crops))),
-                paths=paths)
+        shapes.append(method.geometry(lm, size, None, exclude_identity=int(ident), keep=r.details.get('donor'),
+                                      before=before[i], after=target[i])[1])  # the shape it was drawn on
+    return dict(crops=out, landmarks=np.stack(shapes).astype(np.float32), target=target, paths=paths)
 
 # %% ../../nbs/07d_generators.ipynb #7d000017
 def frechet_distance(a, b) -> float:
@@ -110,12 +111,31 @@ def generator_measures(judge, arrays:dict, drawn:dict, policy='paper', diversity
         out['diversity'] = crop_diversity(drawn['crops'][:n], drawn['landmarks'][:n], ids[:n]) / base
     return out
 
+# %% ../../nbs/07d_generators.ipynb #7d00002b
+def labelled_references(fac, faces:dict, pool:dict, policy='paper', seed:int=0) -> dict:
+    "For each of `faces` (aligned `crops`, `identity`), a real face of another person from `pool` (stage-1 arrays with CelebA's `attrs`), each used once, labelled as wanted (`policy` applied to `fac`'s reading of the original) in `Male` and in as many flipped attributes as the pool allows; shaped as `regenerate_crops`' output, with `met`: the share of flipped labels met."
+    policy = get_policy(policy)
+    target = policy.apply(binarize(predict_attributes(fac, np.asarray(faces['crops']))))
+    labels, people = (np.asarray(pool['attrs']) > 0).astype(np.uint8), np.asarray(pool['identity'])
+    flipped, male = np.flatnonzero(policy.mask), attribute_index('Male')
+    rng, free, pick = np.random.default_rng(seed), np.ones(len(labels), bool), []
+    for t, person in zip(target, faces['identity'], strict=True):
+        ok = free & (people != person)
+        if not ok.any(): raise ValueError('the pool has too few faces of other people for these faces')
+        if (ok & (labels[:, male] == t[male])).any(): ok &= labels[:, male] == t[male]
+        miss = (labels[:, flipped] != t[flipped]).sum(1)
+        j = int(rng.choice(np.flatnonzero(ok & (miss == miss[ok].min())))); free[j] = False; pick.append(j)
+    pick = np.array(pick, int)
+    return dict(crops=np.asarray(pool['crops'])[pick], landmarks=np.asarray(pool['landmarks'], np.float32)[pick], target=target,
+                met=float((labels[pick][:, flipped] == target[:, flipped]).mean()), picked=pick)
+
 # %% ../../nbs/07d_generators.ipynb #7d000022
 def grade_generators(judge, faces:dict, generators:dict, seed:int=0, diversity_faces:int=120) -> dict:
-    "Name -> `generator_measures` of each generator (a `TextureFace`, a `FaceModels`, or `(FaceModels, regenerate_crops options)`) on `faces`: the `paper` attributes, donor geometry; the originals' diversity computed once."
+    "Name -> `generator_measures` of each generator (a `TextureFace`, a `FaceModels`, `(FaceModels, regenerate_crops options)`, or faces already drawn: a dict such as `labelled_references`') on `faces`: the `paper` attributes, donor geometry; the originals' diversity computed once."
     n = diversity_faces
     base = crop_diversity(faces['crops'][:n], faces['landmarks'][:n], faces['identity'][:n])
     def drawn(g):
+        if isinstance(g, dict): return g
         if hasattr(g, 'draw_gendered'): return texture_crops(g, faces, seed=seed)
         m, options = g if isinstance(g, tuple) else (g, {})
         return regenerate_crops(m, faces, 'paper', 'donor', seed=seed, **options)

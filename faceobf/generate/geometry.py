@@ -11,15 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import atomic_write, default_models_dir
+from ..core import atomic_write, default_models_dir, attribute_index, ATTRIBUTE_NAMES
 from ..landmarks import place_shape, ModelFileError
 from ..masking import face_ellipse, faces_mask
 from .vocabulary import GEOMETRIES
 
 # %% auto #0
-__all__ = ['EXAGGERATION', 'GEOMETRY', 'pose_of', 'DonorBank', 'load_donor_bank', 'build_donor_bank', 'donor_candidates',
-           'exaggerate', 'fit_inside', 'donor_landmarks', 'mean_landmarks', 'OwnGeometry', 'MeanGeometry',
-           'DonorGeometry', 'make_geometry']
+__all__ = ['EXAGGERATION', 'SHAPE_ATTRIBUTES', 'OPENING', 'GENDER_COST', 'GEOMETRY', 'pose_of', 'DonorBank', 'load_donor_bank',
+           'build_donor_bank', 'label_donor_bank', 'donor_candidates', 'exaggerate', 'fit_inside', 'donor_landmarks',
+           'mean_landmarks', 'OwnGeometry', 'MeanGeometry', 'DonorGeometry', 'make_geometry']
 
 # %% ../../nbs/05b_geometry.ipynb #bc319418
 EXAGGERATION = 1.4  # a donor shape's own traits, drawn this much stronger than its pose peers' mean (1: as it is)
@@ -30,11 +30,18 @@ def pose_of(shape) -> np.ndarray:
     width, height = max(lm[16, 0] - lm[0, 0], 1e-6), max(lm[8, 1] - lm[27, 1], 1e-6)
     return np.array([(lm[30, 0] - (lm[0, 0] + lm[16, 0]) / 2) / width, (lm[66, 1] - lm[62, 1]) / height], np.float32)
 
+SHAPE_ATTRIBUTES = ('Big_Nose', 'Pointy_Nose', 'Smiling', 'Mouth_Slightly_Open', 'Young', 'Chubby', 'High_Cheekbones',
+                    'Oval_Face', 'Narrow_Eyes', 'Big_Lips')  # attributes a landmark shape carries: a donor is chosen for them where flipped
+OPENING = ('Smiling', 'Mouth_Slightly_Open')  # flipped, these change the mouth: its opening is then not matched
+GENDER_COST = 10.0  # a donor of the other gender (CelebA's label) costs this many spreads of pose
+
 class DonorBank:
-    "Landmark shapes of other people in aligned-crop units (x / width, y / height), with their identities and poses."
-    def __init__(self, shapes, identity):
+    "Landmark shapes of other people in aligned-crop units (x / width, y / height), with their identities, poses and (optionally) CelebA's 40 labels of their photos."
+    def __init__(self, shapes, identity, attributes=None):
         self.shapes, self.identity = np.asarray(shapes, np.float32).reshape(-1, 68, 2), np.asarray(identity, np.int64)
         if len(self.shapes) != len(self.identity): raise ValueError('one identity per shape')
+        self.attributes = None if attributes is None else np.asarray(attributes, np.uint8).reshape(-1, 40)
+        if self.attributes is not None and len(self.attributes) != len(self.shapes): raise ValueError('one row of attributes per shape')
         self.pose = np.stack([pose_of(s) for s in self.shapes]) if len(self.shapes) else np.zeros((0, 2), np.float32)
 
     def __len__(self): return len(self.shapes)
@@ -45,8 +52,9 @@ class DonorBank:
 
     def save(self, path) -> Path:
         "Write the bank as a compressed `.npz` (shapes as float16)."
+        extra = {} if self.attributes is None else dict(attributes=self.attributes)
         with atomic_write(Path(path)) as tmp, open(tmp, 'wb') as f:
-            np.savez_compressed(f, shapes=self.shapes.astype(np.float16), identity=self.identity.astype(np.int32))
+            np.savez_compressed(f, shapes=self.shapes.astype(np.float16), identity=self.identity.astype(np.int32), **extra)
         return Path(path)
 
 def load_donor_bank(path=None) -> DonorBank:
@@ -54,26 +62,48 @@ def load_donor_bank(path=None) -> DonorBank:
     path = Path(path) if path else default_models_dir()/'donors.npz'
     if not path.is_file():
         raise ModelFileError(f"{path}: donor bank missing; rebuild it with `./run.sh models PATH/TO/CELEBA`, or use --geometry own or mean")
-    with np.load(path) as z: return DonorBank(z['shapes'].astype(np.float32), z['identity'])
+    with np.load(path) as z: return DonorBank(z['shapes'].astype(np.float32), z['identity'], z['attributes'] if 'attributes' in z.files else None)
 
 def build_donor_bank(arrays:list, size, max_shapes:int=3000, seed:int=0) -> DonorBank:
-    "A bank of at most `max_shapes` shapes drawn at random from stage-1 cache arrays (`landmarks` in crop pixels, `identity`) of crops of `size` (h, w)."
+    "A bank of at most `max_shapes` shapes drawn at random from stage-1 cache arrays (`landmarks` in crop pixels, `identity`, `attrs`: CelebA's labels) of crops of `size` (h, w)."
     h, w = size
     lms = np.concatenate([a['landmarks'] for a in arrays]) / np.array([w, h], np.float32)
     ids = np.concatenate([a['identity'] for a in arrays])
+    attrs = (np.concatenate([a['attrs'] for a in arrays]) > 0).astype(np.uint8) if all('attrs' in a for a in arrays) else None
     keep = np.sort(np.random.default_rng(seed).permutation(len(lms))[:max_shapes])
-    return DonorBank(lms[keep], ids[keep])
+    return DonorBank(lms[keep], ids[keep], None if attrs is None else attrs[keep])
 
-def donor_candidates(bank:DonorBank, shape, exclude=(), exclude_identity=None, nearest:int=50) -> np.ndarray:
-    "Indices of the `nearest` shapes of `bank` in pose to `shape` (crop units), leaving out those in `exclude` and those of `exclude_identity`."
+def label_donor_bank(bank:DonorBank, arrays:list, size, tolerance:float=2e-3) -> DonorBank:
+    "`bank` with CelebA's labels (`attrs` of stage-1 cache `arrays` of crops of `size`) of each shape's photo, found by identity and shape (float16 rounding allowed by `tolerance`); an error names any shape not found."
+    h, w = size
+    lms = np.concatenate([a['landmarks'] for a in arrays]) / np.array([w, h], np.float32)
+    ids, attrs = np.concatenate([a['identity'] for a in arrays]), (np.concatenate([a['attrs'] for a in arrays]) > 0).astype(np.uint8)
+    rows = []
+    for k, (shape, person) in enumerate(zip(bank.shapes, bank.identity)):
+        same = np.flatnonzero(ids == person)
+        gap = np.abs(lms[same] - shape).max((1, 2)) if len(same) else np.array([np.inf])
+        if gap.min() > tolerance: raise ValueError(f'shape {k} of the donor bank (person {person}) is in none of the caches given; rebuild the bank from them instead')
+        rows.append(attrs[same[int(gap.argmin())]])
+    return DonorBank(bank.shapes, bank.identity, np.stack(rows) if rows else np.zeros((0, 40), np.uint8))
+
+def donor_candidates(bank:DonorBank, shape, exclude=(), exclude_identity=None, nearest:int=50, before=None, after=None) -> np.ndarray:
+    "Indices of the `nearest` shapes of `bank` in pose to `shape` (crop units), leaving out those in `exclude` and those of `exclude_identity`; given the original's and the wanted 40 attributes (0/1), and a bank with labels, donors with the flipped `SHAPE_ATTRIBUTES` and the wanted gender first."
     ok = np.ones(len(bank), bool)
     if exclude_identity is not None: ok &= bank.identity != exclude_identity
     ok[[i for i in exclude if 0 <= i < len(bank)]] = False
     cand = np.flatnonzero(ok)
     if not len(cand): raise ValueError('no donor is left in the bank for this face')
     spread = bank.pose.std(0).clip(1e-6)
-    gap = (np.abs(bank.pose[cand] - pose_of(shape)) / spread).sum(1)
-    return cand[np.argsort(gap, kind='stable')[:nearest]]
+    gap = np.abs(bank.pose[cand] - pose_of(shape)) / spread
+    if before is None or after is None or bank.attributes is None: cost = gap.sum(1)
+    else:
+        before, after = np.asarray(before).reshape(40), np.asarray(after).reshape(40)
+        flipped = np.array([attribute_index(a) for a in SHAPE_ATTRIBUTES if before[attribute_index(a)] != after[attribute_index(a)]], int)
+        if any(ATTRIBUTE_NAMES[i] in OPENING for i in flipped): gap[:, 1] = 0  # a smile asked for: any opening
+        male = attribute_index('Male')
+        cost = (gap.sum(1) + (bank.attributes[cand][:, flipped] != after[flipped]).sum(1)
+                + GENDER_COST * (bank.attributes[cand, male] != after[male]))
+    return cand[np.argsort(cost, kind='stable')[:nearest]]
 
 def exaggerate(shape, peers, strength:float=EXAGGERATION) -> np.ndarray:
     "`shape` moved away from the mean of `peers` (shapes of the same pose) to `strength` times its difference from it: its own traits, stronger."
@@ -89,10 +119,11 @@ def fit_inside(shape, landmarks, size, spill:float=0.01, smallest:float=0.85) ->
         if (faces_mask(size, fitted).astype(bool) & ~own).sum() <= spill * own.sum(): break
     return fitted
 
-def donor_landmarks(bank:DonorBank, landmarks, size, rng, exclude=(), exclude_identity=None, strength:float=EXAGGERATION, keep:int=None) -> tuple:
-    "`(donor, new landmarks)` for a face with aligned-crop `landmarks`: a donor of its pose at random (or the donor `keep`), made more distinct by `strength`, placed on the face and fitted inside its ellipse."
+def donor_landmarks(bank:DonorBank, landmarks, size, rng, exclude=(), exclude_identity=None, strength:float=EXAGGERATION, keep:int=None,
+                    before=None, after=None) -> tuple:
+    "`(donor, new landmarks)` for a face with aligned-crop `landmarks`: a donor of its pose (and of the wanted attributes, given `before`/`after`) at random (or the donor `keep`), made more distinct by `strength`, placed on the face and fitted inside its ellipse."
     h, w = size
-    peers = donor_candidates(bank, np.asarray(landmarks, np.float32) / np.array([w, h], np.float32), exclude, exclude_identity)
+    peers = donor_candidates(bank, np.asarray(landmarks, np.float32) / np.array([w, h], np.float32), exclude, exclude_identity, before=before, after=after)
     donor = int(rng.choice(peers)) if keep is None else int(keep)
     shape = exaggerate(bank.shapes[donor], bank.shapes[peers], strength)
     return donor, fit_inside(place_shape(shape, landmarks, size), landmarks, size)
@@ -106,7 +137,7 @@ class OwnGeometry:
     "The face's own landmarks: the report's geometry."
     name, varies = 'own', False
     def __init__(self, bank:DonorBank=None, exaggeration:float=EXAGGERATION): pass
-    def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None, keep=None) -> tuple:
+    def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None, keep=None, before=None, after=None) -> tuple:
         return None, np.asarray(landmarks, np.float32)
 
 class MeanGeometry:
@@ -114,7 +145,7 @@ class MeanGeometry:
     name, varies = 'mean', False
     def __init__(self, bank:DonorBank=None, exaggeration:float=EXAGGERATION):
         self.bank = bank if bank is not None else load_donor_bank()
-    def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None, keep=None) -> tuple:
+    def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None, keep=None, before=None, after=None) -> tuple:
         return None, mean_landmarks(self.bank, landmarks, size)
 
 class DonorGeometry:
@@ -123,9 +154,9 @@ class DonorGeometry:
     def __init__(self, bank:DonorBank=None, exaggeration:float=EXAGGERATION):
         if not 0 < float(exaggeration) <= 3: raise ValueError(f"exaggeration must be in (0, 3], got {exaggeration}")
         self.bank, self.exaggeration = (bank if bank is not None else load_donor_bank()), float(exaggeration)
-    def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None, keep=None) -> tuple:
+    def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None, keep=None, before=None, after=None) -> tuple:
         exclude = {k for k in exclude if isinstance(k, (int, np.integer))}
-        return donor_landmarks(self.bank, landmarks, size, rng, exclude, exclude_identity, self.exaggeration, keep)
+        return donor_landmarks(self.bank, landmarks, size, rng, exclude, exclude_identity, self.exaggeration, keep, before, after)
 
 GEOMETRY = {'own': OwnGeometry, 'mean': MeanGeometry, 'donor': DonorGeometry}
 

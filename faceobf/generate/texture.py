@@ -459,7 +459,7 @@ class TextureFace:
         if memory is not None: memory['before'] = before
         after = self.policy.apply(before[None])[0]
         donor, lm = self.geometry(aligned.landmarks, self.crop_size, rng, {k[0] for k in keys if k[0] is not None}, exclude_identity,
-                                  None if keep is None else keep[0])
+                                  None if keep is None else keep[0], before=before, after=after)  # a donor of the wanted shape attributes
         target = transform_points(aligned.M_inv, lm).astype(np.float32)
         common = dict(geometry=self.geometry.name, policy=self.policy.name, flipped=list(self.policy.flip),
                       **({'donor': int(donor), 'exaggeration': self.exaggeration} if donor is not None else {}))
