@@ -31,7 +31,7 @@ def main(argv=None):
     if args.label:
         path = Path(args.label)
         try: bank = label_donor_bank(load_donor_bank(path), arrays, size)
-        except ValueError as e: raise SystemExit(f'build_donor_bank: {path}: {e}')
+        except ValueError as e: raise SystemExit(f'build_donor_bank: {path}: {e}') from None
         out = bank.save(path)
         old = json.loads(out.with_suffix('.json').read_text()) if out.with_suffix('.json').is_file() else {}
         card = dict(old, labelled_from=[cache_digest(c.dir) for c in caches])

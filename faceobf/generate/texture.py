@@ -16,7 +16,7 @@ from ..core import as_rgb_uint8, atomic_write, default_models_dir, ATTRIBUTE_NAM
 from ..landmarks import Face, ModelFileError, similarity_transform, transform_points, face_embedding, align_face, _warp_shrinking
 from ..masking import hull_mask, face_ellipse
 from .vocabulary import get_policy
-from .geometry import make_geometry, EXAGGERATION, DonorBank
+from .geometry import make_geometry, DonorBank
 from .methods import Replacement, Fill, paste_inside
 from .shipped import SHIPPED_GENERATORS
 from .faceparts import (texture_pose, face_height, forehead_points, mirror_landmarks, warp_points,
@@ -24,10 +24,11 @@ from .faceparts import (texture_pose, face_height, forehead_points, mirror_landm
                                         feature_mask, skin_mask, skin_like, fit_shading, Shading, TEXTURE_FRAME, PARTS, NOT_DRAWN, _up, _fill)
 
 # %% auto #0
-__all__ = ['YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'GENDER_TRIES', 'GENDER_SURE',
-           'TextureUnavailable', 'TextureBank', 'default_texture_bank', 'load_texture_bank', 'face_tone',
-           'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry', 'with_mouth_of', 'close_lips',
-           'lips_for_entry', 'contributor_check', 'draw_texture', 'load_classifier', 'TextureFace']
+__all__ = ['YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION',
+           'GENDER_TRIES', 'GENDER_SURE', 'TextureUnavailable', 'TextureBank', 'default_texture_bank',
+           'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry',
+           'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check', 'draw_texture', 'load_classifier',
+           'TextureFace']
 
 # %% ../../nbs/05f_texture.ipynb #29d7a789
 class TextureUnavailable(RuntimeError):
@@ -397,13 +398,14 @@ def load_classifier(models_dir=None):
     if not path.is_file(): raise ModelFileError(f"{path}: attribute classifier missing; reinstall faceobf or retrain it with `./run.sh models PATH/TO/CELEBA`")
     return load_model_with_card(path)[0]
 
+TEXTURE_EXAGGERATION = 1.0  # the donor's shape as it is: the entry's own people make the face distinct
 GENDER_TRIES = 6  # entries drawn at most until the classifier reads the new face's gender as wanted (then: the one read most so)
 GENDER_SURE = 0.5  # read so with at least this probability
 
 class TextureFace:
     "The default method: a face drawn from the texture bank (the skin, eyes, nose and mouth of four people it is checked not to be) on a chosen geometry, the attribute policy realised by the choice of entry."
     name, verifiable, needs_crop, varies = 'texture', True, True, True
-    def __init__(self, models=None, attributes='paper', geometry:str='donor', exaggeration:float=EXAGGERATION, bank:DonorBank=None,
+    def __init__(self, models=None, attributes='paper', geometry:str='donor', exaggeration:float=TEXTURE_EXAGGERATION, bank:DonorBank=None,
                  texture_bank=None, allow_protected:bool=False, models_dir=None, gender_tries:int=GENDER_TRIES):
         if int(gender_tries) < 1: raise ValueError(f'gender_tries must be at least 1, got {gender_tries}')
         self.gender_tries = int(gender_tries)
