@@ -24,11 +24,11 @@ from .faceparts import (texture_pose, face_height, forehead_points, mirror_landm
                                         feature_mask, skin_mask, skin_like, fit_shading, Shading, TEXTURE_FRAME, PARTS, NOT_DRAWN, _up, _fill)
 
 # %% auto #0
-__all__ = ['YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION',
-           'GENDER_TRIES', 'GENDER_SURE', 'TextureUnavailable', 'TextureBank', 'default_texture_bank',
-           'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry',
-           'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check', 'draw_texture', 'load_classifier',
-           'TextureFace']
+__all__ = ['BLEMISH_DARK', 'BLEMISH_AREA', 'YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'BLEMISHED_COST', 'DARK_MOUTH',
+           'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'GENDER_TRIES', 'GENDER_SURE', 'TextureUnavailable', 'blemish_area',
+           'TextureBank', 'default_texture_bank', 'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps',
+           'choose_entry', 'draw_entry', 'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check',
+           'draw_texture', 'load_classifier', 'TextureFace']
 
 # %% ../../nbs/05f_texture.ipynb #29d7a789
 class TextureUnavailable(RuntimeError):
@@ -36,6 +36,17 @@ class TextureUnavailable(RuntimeError):
 
 _BANK_ARRAYS = ('jpeg', 'offsets', 'landmarks', 'pose', 'tone', 'attributes', 'occluders', 'contributors', 'distances',
                 'person_distances', 'files', 'identity', 'embeddings', 'mean_shape', 'triangles')
+
+BLEMISH_DARK = 14.0  # L* below the skin's local median (15 pixels across in the bank's frame) that makes a pixel part of a spot
+BLEMISH_AREA = 19    # pixels of the bank's frame: a dark spot this large on an entry's skin flags it
+
+def blemish_area(img, landmarks, dark:float=BLEMISH_DARK) -> int:
+    "Pixels of the largest dark spot on the skin (`skin_mask`: eyes, brows, nostrils and lips left out) of the face with `landmarks` in `img`: pixels `dark` L* below the local median lightness, 8-connected."
+    L = to_lab(as_rgb_uint8(img))[..., 0].astype(np.float32)
+    local = cv2.medianBlur(np.clip(L * 2.55, 0, 255).astype(np.uint8), 15).astype(np.float32) / 2.55
+    spot = cv2.morphologyEx((((local - L) > dark) & skin_mask(L.shape, landmarks)).astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(spot, connectivity=8)
+    return int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
 
 class TextureBank:
     "Face-texture entries in the canonical frame, each composed of `PARTS` from four people and checked to be none of them."
@@ -75,6 +86,13 @@ class TextureBank:
                 if inner.sum() >= 4: light[i] = np.median(to_lab(self.image(i))[inner][:, 0])
             self._mouth_light = light
         return self._mouth_light
+
+    @property
+    def blemished(self) -> np.ndarray:
+        "Each entry: does its skin hold a dark spot of at least `BLEMISH_AREA` pixels (`blemish_area`)?"
+        if not hasattr(self, '_blemished'):
+            self._blemished = np.array([blemish_area(self.image(i), self.landmarks[i]) >= BLEMISH_AREA for i in range(len(self))], bool)
+        return self._blemished
 
     @property
     def mirrored_landmarks(self) -> np.ndarray:
@@ -121,6 +139,7 @@ YAW_REACH = 0.07    # an entry's yaw may differ from the head's by at most this 
 MOUTH_REACH = 0.03  # and its mouth opening (over the face's height) by at most this much, where the bank has such entries
 WIDE_OPEN = 0.05    # a mouth opened wider than this (a broad smile) shows teeth: an entry whose inner lips are
 TONE_REACH = 12.0   # an entry's skin lightness (mean L*) may differ from the face's by at most this much, where the bank has such entries left
+BLEMISHED_COST = 10.0  # what a blemished entry costs in `choose_entry` (a flipped attribute missed: 20)
 DARK_MOUTH = 35.0   # darker than this (median L*) is left out where entries that meet as many wanted attributes are lighter: a dark open mouth stretched over a smile reads as a hole
 
 def face_tone(img, landmarks) -> np.ndarray:
@@ -177,7 +196,7 @@ def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None
         if (best & lit).sum() >= min(nearest, best.sum()): ok &= lit  # never fewer entries to draw from that meet them
     shapes = np.concatenate([bank.landmarks, bank.mirrored_landmarks])
     cost = (miss.sum(1) + gap / 0.02 + mgap / 0.015 + shape_gaps(shapes, landmarks) / 0.03  # the less the warp bends an entry, the better
-            + lgap / 8 + np.abs(bank.tone[idx, 1:] - tone[1:]).sum(1) / 6)
+            + lgap / 8 + np.abs(bank.tone[idx, 1:] - tone[1:]).sum(1) / 6 + BLEMISHED_COST * bank.blemished[idx])
     cand = np.flatnonzero(ok)
     best = cand[np.argsort(cost[cand], kind='stable')[:nearest]]
     k = int(rng.choice(best))
