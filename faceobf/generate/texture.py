@@ -24,11 +24,11 @@ from .faceparts import (texture_pose, face_height, forehead_points, mirror_landm
                                         feature_mask, skin_mask, skin_like, fit_shading, Shading, TEXTURE_FRAME, PARTS, NOT_DRAWN, _up, _fill)
 
 # %% auto #0
-__all__ = ['BLEMISH_DARK', 'BLEMISH_AREA', 'YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'BLEMISHED_COST', 'DARK_MOUTH',
-           'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'GENDER_TRIES', 'GENDER_SURE', 'TextureUnavailable', 'blemish_area',
-           'TextureBank', 'default_texture_bank', 'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps',
-           'choose_entry', 'draw_entry', 'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check',
-           'draw_texture', 'load_classifier', 'TextureFace']
+__all__ = ['BLEMISH_DARK', 'BLEMISH_AREA', 'EYE_SHADOW', 'YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'BLEMISHED_COST',
+           'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'GENDER_TRIES', 'GENDER_SURE', 'TextureUnavailable',
+           'blemish_area', 'eye_shadow', 'TextureBank', 'default_texture_bank', 'load_texture_bank', 'face_tone',
+           'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry', 'with_mouth_of', 'close_lips',
+           'lips_for_entry', 'contributor_check', 'draw_texture', 'load_classifier', 'TextureFace']
 
 # %% ../../nbs/05f_texture.ipynb #29d7a789
 class TextureUnavailable(RuntimeError):
@@ -39,6 +39,7 @@ _BANK_ARRAYS = ('jpeg', 'offsets', 'landmarks', 'pose', 'tone', 'attributes', 'o
 
 BLEMISH_DARK = 14.0  # L* below the skin's local median (15 pixels across in the bank's frame) that makes a pixel part of a spot
 BLEMISH_AREA = 19    # pixels of the bank's frame: a dark spot this large on an entry's skin flags it
+EYE_SHADOW = 0.46    # and so does a ring around an eye this much covered by dark (a strand of hair, a smudge, a black shadow)
 
 def blemish_area(img, landmarks, dark:float=BLEMISH_DARK) -> int:
     "Pixels of the largest dark spot on the skin (`skin_mask`: eyes, brows, nostrils and lips left out) of the face with `landmarks` in `img`: pixels `dark` L* below the local median lightness, 8-connected."
@@ -47,6 +48,19 @@ def blemish_area(img, landmarks, dark:float=BLEMISH_DARK) -> int:
     spot = cv2.morphologyEx((((local - L) > dark) & skin_mask(L.shape, landmarks)).astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(spot, connectivity=8)
     return int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
+
+def eye_shadow(img, landmarks, drop:float=35.0) -> float:
+    "The larger, over both eyes of the face with `landmarks` in `img`, of the share of a ring around the eye (from 1.15 to 2.2 times its size about its centre: lids, the brow's lower edge, the cheek below) `drop` L* darker than the skin's median."
+    lm = np.asarray(landmarks, np.float32)
+    L = to_lab(as_rgb_uint8(img))[..., 0]
+    skin = skin_mask(L.shape, lm)
+    if skin.sum() < 10: return 0.0
+    dark, share = L < np.median(L[skin]) - drop, 0.0
+    for eye in (lm[36:42], lm[42:48]):
+        c = eye.mean(0)
+        ring = hull_mask(L.shape, c + (eye - c) * 2.2) & ~hull_mask(L.shape, c + (eye - c) * 1.15)
+        if ring.any(): share = max(share, float((dark & ring).sum() / ring.sum()))
+    return share
 
 class TextureBank:
     "Face-texture entries in the canonical frame, each composed of `PARTS` from four people and checked to be none of them."
@@ -89,9 +103,10 @@ class TextureBank:
 
     @property
     def blemished(self) -> np.ndarray:
-        "Each entry: does its skin hold a dark spot of at least `BLEMISH_AREA` pixels (`blemish_area`)?"
+        "Each entry: does its skin hold a dark spot of at least `BLEMISH_AREA` pixels (`blemish_area`), or is an eye ringed by dark beyond `EYE_SHADOW` (`eye_shadow`)?"
         if not hasattr(self, '_blemished'):
-            self._blemished = np.array([blemish_area(self.image(i), self.landmarks[i]) >= BLEMISH_AREA for i in range(len(self))], bool)
+            self._blemished = np.array([blemish_area(self.image(i), self.landmarks[i]) >= BLEMISH_AREA or eye_shadow(self.image(i), self.landmarks[i]) > EYE_SHADOW
+                                        for i in range(len(self))], bool)
         return self._blemished
 
     @property
