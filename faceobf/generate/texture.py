@@ -24,11 +24,12 @@ from .faceparts import (texture_pose, face_height, forehead_points, mirror_landm
                                         feature_mask, skin_mask, skin_like, fit_shading, Shading, TEXTURE_FRAME, PARTS, NOT_DRAWN, _up, _fill)
 
 # %% auto #0
-__all__ = ['BLEMISH_DARK', 'BLEMISH_AREA', 'EYE_SHADOW', 'YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'BLEMISHED_COST',
-           'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'GENDER_TRIES', 'GENDER_SURE', 'TextureUnavailable',
-           'blemish_area', 'eye_shadow', 'TextureBank', 'default_texture_bank', 'load_texture_bank', 'face_tone',
-           'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry', 'with_mouth_of', 'close_lips',
-           'lips_for_entry', 'contributor_check', 'draw_texture', 'load_classifier', 'TextureFace']
+__all__ = ['BLEMISH_DARK', 'BLEMISH_AREA', 'EYE_SHADOW', 'YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'TONE_SLACK',
+           'BLEMISHED_COST', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'GENDER_TRIES', 'GENDER_SURE',
+           'TextureUnavailable', 'blemish_area', 'eye_shadow', 'TextureBank', 'default_texture_bank',
+           'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry',
+           'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check', 'draw_texture', 'load_classifier',
+           'TextureFace']
 
 # %% ../../nbs/05f_texture.ipynb #29d7a789
 class TextureUnavailable(RuntimeError):
@@ -154,6 +155,7 @@ YAW_REACH = 0.07    # an entry's yaw may differ from the head's by at most this 
 MOUTH_REACH = 0.03  # and its mouth opening (over the face's height) by at most this much, where the bank has such entries
 WIDE_OPEN = 0.05    # a mouth opened wider than this (a broad smile) shows teeth: an entry whose inner lips are
 TONE_REACH = 12.0   # an entry's skin lightness (mean L*) may differ from the face's by at most this much, where the bank has such entries left
+TONE_SLACK = 4.0    # where it has none: at most this much further than the nearest it has left
 BLEMISHED_COST = 10.0  # what a blemished entry costs in `choose_entry` (a flipped attribute missed: 20)
 DARK_MOUTH = 35.0   # darker than this (median L*) is left out where entries that meet as many wanted attributes are lighter: a dark open mouth stretched over a smile reads as a hole
 
@@ -203,7 +205,7 @@ def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None
     ok &= mgap <= max(MOUTH_REACH, mgap[ok].min())  # lips are never pulled open, nor pressed shut
     tone = np.asarray(tone, np.float32)
     lgap = np.abs(bank.tone[idx, 0] - tone[0])
-    ok &= lgap <= max(TONE_REACH, lgap[ok].min())  # never a pale entry on a dark face (nor the reverse) while a nearer one is left
+    ok &= lgap <= max(TONE_REACH, lgap[ok].min() + TONE_SLACK)  # never a pale entry on a dark face (nor the reverse) while a nearer one is left
     miss = (bank.attributes[idx] != want) * weight
     if mouth > WIDE_OPEN:  # attributes first, then teeth (or lips) rather than a dark hole
         lit = bank.mouth_light[idx] >= DARK_MOUTH
@@ -214,6 +216,8 @@ def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None
             + lgap / 8 + np.abs(bank.tone[idx, 1:] - tone[1:]).sum(1) / 6 + BLEMISHED_COST * bank.blemished[idx])
     cand = np.flatnonzero(ok)
     best = cand[np.argsort(cost[cand], kind='stable')[:nearest]]
+    clean = ~bank.blemished[idx[best]]
+    if clean.any(): best = best[clean]  # a blemished entry only where none of the best is clean
     k = int(rng.choice(best))
     unmet = [ATTRIBUTE_NAMES[i] for i in np.flatnonzero(miss[k] > 0)]
     return int(idx[k]), bool(mirrored[k]), dict(yaw=round(float(yaw), 3), yaw_gap=round(float(gap[k]), 3),
