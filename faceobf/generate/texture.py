@@ -16,7 +16,7 @@ from ..core import as_rgb_uint8, atomic_write, default_models_dir, ATTRIBUTE_NAM
 from ..landmarks import Face, ModelFileError, similarity_transform, transform_points, face_embedding, align_face, _warp_shrinking
 from ..masking import hull_mask, face_ellipse
 from .vocabulary import get_policy
-from .geometry import make_geometry, DonorBank
+from .geometry import make_geometry, EXAGGERATION, DonorBank
 from .methods import Replacement, Fill, paste_inside
 from .shipped import SHIPPED_GENERATORS
 from .faceparts import (texture_pose, face_height, forehead_points, mirror_landmarks, warp_points,
@@ -436,7 +436,7 @@ def load_classifier(models_dir=None):
     if not path.is_file(): raise ModelFileError(f"{path}: attribute classifier missing; reinstall faceobf or retrain it with `./run.sh models PATH/TO/CELEBA`")
     return load_model_with_card(path)[0]
 
-TEXTURE_EXAGGERATION = 1.0  # the donor's shape as it is: the entry's own people make the face distinct
+TEXTURE_EXAGGERATION = EXAGGERATION  # the donor's shape exaggerated as for the U-Net: drawn as it is, the face's shape stayed too near the person's
 GENDER_TRIES = 6  # entries drawn at most until the classifier reads the new face's gender as wanted (then: the one read most so)
 GENDER_SURE = 0.5  # read so with at least this probability
 

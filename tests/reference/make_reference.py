@@ -7,7 +7,7 @@ restructured stage 3 reproduced every one byte for byte on the 2-core developmen
 written again when CenterFace became the default detector (its boxes differ a little from HOG's, so other donors are drawn),
 and when `texture` became the default method (its settings added; every `unet` reference stayed as it was); and when the
 texture's entries were held within `TONE_REACH` of the face's lightness (one face changed its entry: texture-own-unverified/grace_hopper);
-and when the texture's donors were chosen for the wanted attributes and drawn unexaggerated (texture-default changed; the
+and when the texture's donors were chosen for the wanted attributes and blemished entries passed over (texture-default changed; the
 texture on the face's own shape and every `unet` reference stayed as they were).
 """
 import hashlib
