@@ -17,9 +17,9 @@ from ..masking import face_ellipse, faces_mask
 from .vocabulary import GEOMETRIES
 
 # %% auto #0
-__all__ = ['EXAGGERATION', 'SHAPE_ATTRIBUTES', 'OPENING', 'GENDER_COST', 'WIDEN', 'GEOMETRY', 'pose_of', 'DonorBank',
-           'load_donor_bank', 'build_donor_bank', 'label_donor_bank', 'donor_candidates', 'exaggerate', 'fit_inside',
-           'donor_landmarks', 'mean_landmarks', 'OwnGeometry', 'MeanGeometry', 'DonorGeometry', 'make_geometry']
+__all__ = ['EXAGGERATION', 'SHAPE_ATTRIBUTES', 'OPENING', 'WIDEN', 'GEOMETRY', 'pose_of', 'DonorBank', 'load_donor_bank',
+           'build_donor_bank', 'label_donor_bank', 'donor_candidates', 'exaggerate', 'fit_inside', 'donor_landmarks',
+           'mean_landmarks', 'OwnGeometry', 'MeanGeometry', 'DonorGeometry', 'make_geometry']
 
 # %% ../../nbs/05b_geometry.ipynb #bc319418
 EXAGGERATION = 1.4  # a donor shape's own traits, drawn this much stronger than its pose peers' mean (1: as it is)
@@ -33,7 +33,6 @@ def pose_of(shape) -> np.ndarray:
 SHAPE_ATTRIBUTES = ('Big_Nose', 'Pointy_Nose', 'Smiling', 'Mouth_Slightly_Open', 'Young', 'Chubby', 'High_Cheekbones',
                     'Oval_Face', 'Narrow_Eyes', 'Big_Lips')  # attributes a landmark shape carries: a donor is chosen for them where flipped
 OPENING = ('Smiling', 'Mouth_Slightly_Open')  # flipped, these change the mouth: its opening is then not matched
-GENDER_COST = 10.0  # a donor of the other gender (CelebA's label) counts as this many missed attributes
 WIDEN = 4  # with attributes, the donors are chosen among this many times `nearest` nearest in pose
 
 class DonorBank:
@@ -88,7 +87,7 @@ def label_donor_bank(bank:DonorBank, arrays:list, size, tolerance:float=2e-3) ->
     return DonorBank(bank.shapes, bank.identity, np.stack(rows) if rows else np.zeros((0, 40), np.uint8))
 
 def donor_candidates(bank:DonorBank, shape, exclude=(), exclude_identity=None, nearest:int=50, before=None, after=None, widen:int=WIDEN) -> np.ndarray:
-    "Indices of the `nearest` shapes of `bank` in pose to `shape` (crop units), leaving out those in `exclude` and those of `exclude_identity`; given the original's and the wanted 40 attributes (0/1), and a bank with labels: of the `widen * nearest` nearest in pose, those with the wanted gender and the most flipped `SHAPE_ATTRIBUTES`."
+    "Indices of the `nearest` shapes of `bank` in pose to `shape` (crop units), leaving out those in `exclude` and those of `exclude_identity`; given the original's and the wanted 40 attributes (0/1), and a bank with labels: of the `widen * nearest` nearest in pose, those with the most flipped `SHAPE_ATTRIBUTES`."
     ok = np.ones(len(bank), bool)
     if exclude_identity is not None: ok &= bank.identity != exclude_identity
     ok[[i for i in exclude if 0 <= i < len(bank)]] = False
@@ -102,8 +101,7 @@ def donor_candidates(bank:DonorBank, shape, exclude=(), exclude_identity=None, n
     if any(ATTRIBUTE_NAMES[i] in OPENING for i in flipped): gap[:, 1] = 0  # a smile asked for: any opening
     pose = gap.sum(1)
     near = np.argsort(pose, kind='stable')[:widen * nearest]  # the pose first
-    male = attribute_index('Male')
-    miss = (bank.attributes[cand[near]][:, flipped] != after[flipped]).sum(1) + GENDER_COST * (bank.attributes[cand[near], male] != after[male])
+    miss = (bank.attributes[cand[near]][:, flipped] != after[flipped]).sum(1)
     return cand[near[np.lexsort((pose[near], miss))[:nearest]]]  # then the wanted attributes, the nearest in pose among equals
 
 def exaggerate(shape, peers, strength:float=EXAGGERATION) -> np.ndarray:
