@@ -444,9 +444,9 @@ class TextureFace:
     "The default method: a face drawn from the texture bank (the skin, eyes, nose and mouth of four people it is checked not to be) on a chosen geometry, the attribute policy realised by the choice of entry."
     name, verifiable, needs_crop, varies = 'texture', True, True, True
     def __init__(self, models=None, attributes='paper', geometry:str='donor', exaggeration:float=TEXTURE_EXAGGERATION, bank:DonorBank=None,
-                 texture_bank=None, allow_protected:bool=False, models_dir=None, gender_tries:int=GENDER_TRIES):
+                 texture_bank=None, allow_protected:bool=False, models_dir=None, gender_tries:int=GENDER_TRIES, attribute_donors:bool=False):
         if int(gender_tries) < 1: raise ValueError(f'gender_tries must be at least 1, got {gender_tries}')
-        self.gender_tries = int(gender_tries)
+        self.gender_tries, self.attribute_donors = int(gender_tries), bool(attribute_donors)
         self.geometry = make_geometry(geometry, bank, exaggeration)
         self.texture = texture_bank if isinstance(texture_bank, TextureBank) else load_texture_bank(texture_bank)
         self.fac = models.fac if models is not None else load_classifier(models_dir)
@@ -499,7 +499,7 @@ class TextureFace:
         if memory is not None: memory['before'] = before
         after = self.policy.apply(before[None])[0]
         donor, lm = self.geometry(aligned.landmarks, self.crop_size, rng, {k[0] for k in keys if k[0] is not None}, exclude_identity,
-                                  None if keep is None else keep[0], before=before, after=after)  # a donor of the wanted shape attributes
+                                  None if keep is None else keep[0], **(dict(before=before, after=after) if self.attribute_donors else {}))
         target = transform_points(aligned.M_inv, lm).astype(np.float32)
         common = dict(geometry=self.geometry.name, policy=self.policy.name, flipped=list(self.policy.flip),
                       **({'donor': int(donor), 'exaggeration': self.exaggeration} if donor is not None else {}))

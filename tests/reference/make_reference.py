@@ -6,9 +6,7 @@ The references were first written at commit 5168df1 (stage 3 in one module, `fac
 restructured stage 3 reproduced every one byte for byte on the 2-core development machine (commit ee97a21). They were
 written again when CenterFace became the default detector (its boxes differ a little from HOG's, so other donors are drawn),
 and when `texture` became the default method (its settings added; every `unet` reference stayed as it was); and when the
-texture's entries were held within `TONE_REACH` of the face's lightness (one face changed its entry: texture-own-unverified/grace_hopper);
-and when the texture's donors were chosen for the wanted attributes and blemished entries passed over (texture-default changed; the
-texture on the face's own shape and every `unet` reference stayed as they were).
+texture's entries were held within `TONE_REACH` of the face's lightness (one face changed its entry: texture-own-unverified/grace_hopper).
 """
 import hashlib
 import json
