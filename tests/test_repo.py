@@ -245,13 +245,14 @@ def test_package_passes_ruff_pyflakes_and_bugbear_rules():
 
 
 def test_shipped_donor_bank_is_compact_and_carded():
-    "The donor bank ships as landmark shapes only (no image), a few MB at most, with a card naming its data and licence."
+    "The donor bank ships as landmark shapes and CelebA's 0/1 labels only (no image), a few MB at most, with a card naming its data and licence."
     import json
     import numpy as np
     bank = REPO/'faceobf'/'models'/'donors.npz'
     assert bank.stat().st_size < 5e6
     with np.load(bank) as z:
-        assert set(z.files) == {'shapes', 'identity'} and z['shapes'].shape[1:] == (68, 2) and len(z['shapes']) >= 1000
+        assert set(z.files) == {'shapes', 'identity', 'attributes'} and z['shapes'].shape[1:] == (68, 2) and len(z['shapes']) >= 1000
+        assert z['attributes'].shape == (len(z['shapes']), 40) and set(np.unique(z['attributes'])) <= {0, 1}
         assert 0 <= z['shapes'].min() and z['shapes'].max() <= 1.5  # crop units, not pixels of anyone's photo
     card = json.loads(bank.with_suffix('.json').read_text())
     assert card['split'] == 'train' and 'non-commercial' in card['licence'] and all('digest' in d for d in card['data'])
