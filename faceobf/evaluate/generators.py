@@ -70,8 +70,8 @@ def texture_crops(method, arrays:dict, seed:int=0) -> dict:
         face = Face(tuple(int(v) for v in (*lm.min(0), *lm.max(0))), 1.0, lm)
         r = method(crop, face, AlignedFace(crop, lm, same, same), rng=rng, exclude_identity=int(ident), check=False)
         out[i] = r.pasted(crop); paths.append(r.details['path'])
-        shapes.append(method.geometry(lm, size, None, exclude_identity=int(ident), keep=r.details.get('donor'),
-                                      before=before[i], after=target[i])[1])  # the shape it was drawn on
+        chosen = dict(before=before[i], after=target[i]) if getattr(method, 'attribute_donors', False) else {}  # as the method chose its donor
+        shapes.append(method.geometry(lm, size, None, exclude_identity=int(ident), keep=r.details.get('donor'), **chosen)[1])  # the shape it was drawn on
     return dict(crops=out, landmarks=np.stack(shapes).astype(np.float32), target=target, paths=paths)
 
 # %% ../../nbs/07d_generators.ipynb #7d000017
