@@ -63,15 +63,14 @@ def regenerate_crops(models, arrays:dict, attributes='paper', geometry:str='dono
 def texture_crops(method, arrays:dict, seed:int=0) -> dict:
     "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`) as the `texture` method (a `TextureFace`) draws them, each crop its own photo (gender check and mask included, no verification): the faces pasted into their crops, their new landmarks, target attributes and each face's path."
     crops, own = np.asarray(arrays['crops']), np.asarray(arrays['landmarks'], 'float32')
-    size, same = crops.shape[1:3], np.eye(2, 3)
+    same = np.eye(2, 3)
     before = binarize(predict_attributes(method.fac, crops)); target = method.policy.apply(before)  # as the method reads them
     rng, out, shapes, paths = np.random.default_rng(seed), crops.copy(), [], []
     for i, (crop, lm, ident) in enumerate(zip(crops, own, arrays['identity'], strict=True)):
         face = Face(tuple(int(v) for v in (*lm.min(0), *lm.max(0))), 1.0, lm)
         r = method(crop, face, AlignedFace(crop, lm, same, same), rng=rng, exclude_identity=int(ident), check=False)
         out[i] = r.pasted(crop); paths.append(r.details['path'])
-        chosen = dict(before=before[i], after=target[i]) if getattr(method, 'attribute_donors', False) else {}  # as the method chose its donor
-        shapes.append(method.geometry(lm, size, None, exclude_identity=int(ident), keep=r.details.get('donor'), **chosen)[1])  # the shape it was drawn on
+        shapes.append(method.donor_shape(lm, None, exclude_identity=int(ident), keep=r.details.get('donor'), before=before[i], after=target[i])[1])  # the shape it was drawn on
     return dict(crops=out, landmarks=np.stack(shapes).astype(np.float32), target=target, paths=paths)
 
 # %% ../../nbs/07d_generators.ipynb #7d000017

@@ -64,20 +64,24 @@ def load_donor_bank(path=None) -> DonorBank:
         raise ModelFileError(f"{path}: donor bank missing; rebuild it with `./run.sh models PATH/TO/CELEBA`, or use --geometry own or mean")
     with np.load(path) as z: return DonorBank(z['shapes'].astype(np.float32), z['identity'], z['attributes'] if 'attributes' in z.files else None)
 
-def build_donor_bank(arrays:list, size, max_shapes:int=3000, seed:int=0) -> DonorBank:
-    "A bank of at most `max_shapes` shapes drawn at random from stage-1 cache arrays (`landmarks` in crop pixels, `identity`, `attrs`: CelebA's labels) of crops of `size` (h, w)."
+def _cache_shapes(arrays:list, size) -> tuple:
+    "`(shapes in crop units, identities, CelebA's 0/1 labels or None)` of stage-1 cache `arrays` (`landmarks` in pixels of crops of `size` (h, w), `identity`, `attrs`)."
     h, w = size
     lms = np.concatenate([a['landmarks'] for a in arrays]) / np.array([w, h], np.float32)
     ids = np.concatenate([a['identity'] for a in arrays])
     attrs = (np.concatenate([a['attrs'] for a in arrays]) > 0).astype(np.uint8) if all('attrs' in a for a in arrays) else None
+    return lms, ids, attrs
+
+def build_donor_bank(arrays:list, size, max_shapes:int=3000, seed:int=0) -> DonorBank:
+    "A bank of at most `max_shapes` shapes drawn at random from stage-1 cache arrays (`landmarks` in crop pixels, `identity`, `attrs`: CelebA's labels) of crops of `size` (h, w)."
+    lms, ids, attrs = _cache_shapes(arrays, size)
     keep = np.sort(np.random.default_rng(seed).permutation(len(lms))[:max_shapes])
     return DonorBank(lms[keep], ids[keep], None if attrs is None else attrs[keep])
 
 def label_donor_bank(bank:DonorBank, arrays:list, size, tolerance:float=2e-3) -> DonorBank:
     "`bank` with CelebA's labels (`attrs` of stage-1 cache `arrays` of crops of `size`) of each shape's photo, found by identity and shape (float16 rounding allowed by `tolerance`); an error names any shape not found."
-    h, w = size
-    lms = np.concatenate([a['landmarks'] for a in arrays]) / np.array([w, h], np.float32)
-    ids, attrs = np.concatenate([a['identity'] for a in arrays]), (np.concatenate([a['attrs'] for a in arrays]) > 0).astype(np.uint8)
+    lms, ids, attrs = _cache_shapes(arrays, size)
+    if attrs is None: raise ValueError('the caches given hold no CelebA labels (attrs)')
     rows = []
     for k, (shape, person) in enumerate(zip(bank.shapes, bank.identity, strict=True)):
         same = np.flatnonzero(ids == person)

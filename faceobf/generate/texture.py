@@ -498,8 +498,8 @@ class TextureFace:
         else: before = binarize(predict_attributes(self.fac, aligned.crop[None]))[0]
         if memory is not None: memory['before'] = before
         after = self.policy.apply(before[None])[0]
-        donor, lm = self.geometry(aligned.landmarks, self.crop_size, rng, {k[0] for k in keys if k[0] is not None}, exclude_identity,
-                                  None if keep is None else keep[0], **(dict(before=before, after=after) if self.attribute_donors else {}))
+        donor, lm = self.donor_shape(aligned.landmarks, rng, {k[0] for k in keys if k[0] is not None}, exclude_identity,
+                                     None if keep is None else keep[0], before, after)
         target = transform_points(aligned.M_inv, lm).astype(np.float32)
         common = dict(geometry=self.geometry.name, policy=self.policy.name, flipped=list(self.policy.flip),
                       **({'donor': int(donor), 'exaggeration': self.exaggeration} if donor is not None else {}))
@@ -517,6 +517,11 @@ class TextureFace:
                         landmarks=lips_for_entry(target, self.texture, details['entry'], details['mirrored']))  # as drawn: the entry's lips
         if check: self.check_drawn(photo, r)
         return r
+
+    def donor_shape(self, landmarks, rng=None, exclude=(), exclude_identity=None, keep=None, before=None, after=None) -> tuple:
+        "The geometry's `(donor, landmarks)` for a face with aligned-crop `landmarks`, given the original's and the wanted attributes only with `attribute_donors`; `keep`: that donor's shape again."
+        chosen = dict(before=before, after=after) if self.attribute_donors else {}
+        return self.geometry(landmarks, self.crop_size, rng, exclude, exclude_identity, keep, **chosen)
 
     def check_drawn(self, photo, r:Replacement) -> None:
         "Add `nearest_contributor` (and `nearest_part`) to the details of `r`, a face this method drew in `photo` (with `check`, `__call__` does; the obfuscator, only once the identity check has passed); a masked one has nothing to check."
