@@ -73,7 +73,7 @@ def main(argv=None):
     from faceobf.generate.methods import obfuscation_region
     from faceobf.generate.obfuscator import Obfuscator
     from faceobf.generate.faceparts import face_height
-    from faceobf.generate.texture import load_texture_bank, GENDER_TRIES
+    from faceobf.generate.texture import load_texture_bank, read_attributes, GENDER_TRIES, MALE_THRESHOLD
 
     t_start = time.time()
     bank, models = load_texture_bank(args.bank), load_models()
@@ -86,7 +86,10 @@ def main(argv=None):
     from faceobf.training import load_model_with_card
     from faceobf.core import default_models_dir
     judge = load_model_with_card(default_models_dir()/'judge'/'fac.keras')[0]  # takes no part in any choice the methods make
-    is_male = lambda img, face, fac=models.fac: float(predict_attributes(fac, align_face(img, face, CROP_SIZE).crop[None])[0, male]) >= 0.5
+    def is_male(img, face, fac=models.fac):  # the shipped classifier as the texture method reads a face (crop and mirror, MALE_THRESHOLD); the judge on the crop at 0.5
+        crop = align_face(img, face, CROP_SIZE).crop
+        if fac is models.fac: return bool(read_attributes(fac, crop)[1][0, male])
+        return float(predict_attributes(fac, crop[None])[0, male]) >= 0.5
 
     def run(photo, face, identity, k):
         row = dict(identity=identity, width=int(face.width), scale=round(face_height(face.landmarks) / bank_face, 2),
@@ -189,7 +192,8 @@ the bank's resolution (face height over the bank's mean face height, {bank_face:
 dlib distance from original: the new face embedded at the original landmarks. nearest contributor: the new face
 embedded at its own landmarks, against the photos of the people its entry was made of (>= 0.6 is required), over
 the faces not masked. Male read as original: the shipped attribute classifier on the new face aligned at the original
-landmarks reads Male as it reads the original (texture draws another entry until it does: its gender check); the same by
+landmarks reads Male as it reads the original, both read as the texture method reads them (the mean of the crop and its
+mirror, a man's from {MALE_THRESHOLD}; texture draws another entry until it does: its gender check); the same by
 the judge: the independent classifier of `nbs/07d_generators.ipynb`, which takes no part in any choice.
 identity diversity: median dlib distance between the outputs of different people over the same for the originals.
 SSIM outside face: outside the face ellipse (grown 1.05), against the original. s / face: `Obfuscator` on one

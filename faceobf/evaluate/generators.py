@@ -64,7 +64,7 @@ def texture_crops(method, arrays:dict, seed:int=0) -> dict:
     "Stage 3 on aligned stage-1 faces (`crops`, `landmarks`, `identity`) as the `texture` method (a `TextureFace`) draws them, each crop its own photo (gender check and mask included, no verification): the faces pasted into their crops, their new landmarks, target attributes and each face's path."
     crops, own = np.asarray(arrays['crops']), np.asarray(arrays['landmarks'], 'float32')
     same = np.eye(2, 3)
-    before = binarize(predict_attributes(method.fac, crops)); target = method.policy.apply(before)  # as the method reads them
+    before = method.read_attributes(crops); target = method.policy.apply(before)  # as the method reads them (crop and mirror)
     rng, out, shapes, paths = np.random.default_rng(seed), crops.copy(), [], []
     for i, (crop, lm, ident) in enumerate(zip(crops, own, arrays['identity'], strict=True)):
         face = Face(tuple(int(v) for v in (*lm.min(0), *lm.max(0))), 1.0, lm)

@@ -25,11 +25,11 @@ from .faceparts import (texture_pose, face_height, forehead_points, mirror_landm
 
 # %% auto #0
 __all__ = ['BLEMISH_DARK', 'BLEMISH_AREA', 'EYE_SHADOW', 'YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'TONE_SLACK',
-           'BLEMISHED_COST', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'GENDER_TRIES', 'GENDER_SURE',
+           'BLEMISHED_COST', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'GENDER_TRIES', 'MALE_THRESHOLD',
            'TextureUnavailable', 'blemish_area', 'eye_shadow', 'TextureBank', 'default_texture_bank',
            'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry',
            'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check', 'draw_texture', 'load_classifier',
-           'TextureFace']
+           'read_attributes', 'TextureFace']
 
 # %% ../../nbs/05f_texture.ipynb #29d7a789
 class TextureUnavailable(RuntimeError):
@@ -438,7 +438,17 @@ def load_classifier(models_dir=None):
 
 TEXTURE_EXAGGERATION = EXAGGERATION  # the donor's shape exaggerated as for the U-Net (see above: unexaggerated, it is not shown safe)
 GENDER_TRIES = 6  # entries drawn at most until the classifier reads the new face's gender as wanted (then: the one read most so)
-GENDER_SURE = 0.5  # read so with at least this probability
+MALE_THRESHOLD = 0.77  # a face is read as a man's from this mean probability (of the crop and its mirror) up: where the classifier's two errors are equal in photos (scripts/calibrate_gender.py)
+
+def read_attributes(fac, crops) -> tuple:
+    "`(probabilities, attributes)` of aligned uint8 RGB `crops` (n, H, W, 3) as the texture method reads them: the classifier's mean over each crop and its mirror image; present from 0.5, Male from `MALE_THRESHOLD`."
+    from faceobf.attributes import predict_attributes
+    crops = np.asarray(crops)
+    if crops.ndim == 3: crops = crops[None]
+    p = predict_attributes(fac, np.concatenate([crops, crops[:, :, ::-1]])).reshape(2, len(crops), -1).mean(0)
+    m = attribute_index('Male')
+    a = (p >= 0.5).astype(np.uint8); a[:, m] = p[:, m] >= MALE_THRESHOLD
+    return p, a
 
 class TextureFace:
     "The default method: a face drawn from the texture bank (the skin, eyes, nose and mouth of four people it is checked not to be) on a chosen geometry, the attribute policy realised by the choice of entry."
@@ -461,11 +471,14 @@ class TextureFace:
         if identity is None: return set()
         return set(np.flatnonzero((self.texture.identity[self.texture.contributors] == identity).any(1)).tolist())
 
+    def read_attributes(self, crops) -> np.ndarray:
+        "The 0/1 attributes (n, 40) of aligned `crops` as this method reads an original (`read_attributes`)."
+        return read_attributes(self.fac, crops)[1]
+
     def read_male(self, photo, image, soft, frame) -> float:
-        "The classifier's probability that the face drawn as `image`/`soft` in `photo` is a man's, read on the crop that the 2x3 affine `frame` cuts from it."
-        from faceobf.attributes import predict_attributes
+        "The classifier's probability that the face drawn as `image`/`soft` in `photo` is a man's (crop and mirror, as `read_attributes`), read on the crop that the 2x3 affine `frame` cuts from it."
         new = paste_inside(as_rgb_uint8(photo), image, soft)
-        return float(predict_attributes(self.fac, _warp_shrinking(new, np.asarray(frame, np.float64), self.crop_size)[None])[0, attribute_index('Male')])
+        return float(read_attributes(self.fac, _warp_shrinking(new, np.asarray(frame, np.float64), self.crop_size))[0][0, attribute_index('Male')])
 
     def draw_gendered(self, photo, face, target, rng, before, after, exclude, frame=None) -> tuple:
         "`draw_texture`'s `(image, hard, soft, details)`, the entry drawn again (another one each time, at most `gender_tries`) until the classifier reads the new face's gender as wanted (the original's, unless the policy flips it; on the crop `frame` cuts, where `before` was read; default: the face aligned as `align_face` does)."
@@ -480,22 +493,22 @@ class TextureFace:
                 break  # no other entry fits: the best so far
             n += 1; excluded.add(drawn[3]['entry'])
             p = self.read_male(photo, drawn[0], drawn[2], frame)  # in the frame the original was read in
-            agree = p if man else 1 - p
-            if best is None or agree > best[0]: best = (agree, drawn)
-            if agree >= GENDER_SURE: break
-        agree, (image, hard, soft, details) = best
-        details['gender'] = dict(wanted='man' if man else 'woman', read_as_wanted=round(agree, 3), entries_drawn=n)
-        if agree < GENDER_SURE: details['notes'].append(f"no entry of {n} drawn reads as a {'man' if man else 'woman'}: the one read most so is kept")
+            margin = p - MALE_THRESHOLD if man else MALE_THRESHOLD - p  # read as wanted where it is positive (a man's from the threshold up)
+            if best is None or margin > best[0]: best = (margin, p, drawn)
+            if margin >= 0 if man else margin > 0: break
+        margin, p, (image, hard, soft, details) = best
+        sure = margin >= 0 if man else margin > 0
+        details['gender'] = dict(wanted='man' if man else 'woman', read_as_wanted=round(p if man else 1 - p, 3), entries_drawn=n)
+        if not sure: details['notes'].append(f"no entry of {n} drawn reads as a {'man' if man else 'woman'}: the one read most so is kept")
         return image, hard, soft, details
 
     def __call__(self, photo, face, aligned, rng=None, exclude=(), exclude_identity=None, keep=None, memory=None, check:bool=True, **_) -> Replacement:
         "The replacement of `face`; `exclude`: earlier draws' keys to avoid; `keep`: a key `(donor, entry, mirrored)` drawn again; `memory`: a dict a video keeps for this face from frame to frame (the attributes read on its first frame, its light); `check`: measure `nearest_contributor` (for a verification)."
-        from faceobf.attributes import predict_attributes, binarize
         rng = np.random.default_rng() if rng is None else rng
         keys = [tuple(k) for k in exclude if isinstance(k, (tuple, list)) and len(k) == 3]
         keep = None if keep is None else tuple(keep)
         if memory is not None and 'before' in memory: before = memory['before']  # a video's face: read once, so bangs or glasses do not come and go
-        else: before = binarize(predict_attributes(self.fac, aligned.crop[None]))[0]
+        else: before = self.read_attributes(aligned.crop)[0]
         if memory is not None: memory['before'] = before
         after = self.policy.apply(before[None])[0]
         donor, lm = self.donor_shape(aligned.landmarks, rng, {k[0] for k in keys if k[0] is not None}, exclude_identity,

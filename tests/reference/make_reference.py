@@ -6,7 +6,9 @@ The references were first written at commit 5168df1 (stage 3 in one module, `fac
 restructured stage 3 reproduced every one byte for byte on the 2-core development machine (commit ee97a21). They were
 written again when CenterFace became the default detector (its boxes differ a little from HOG's, so other donors are drawn),
 and when `texture` became the default method (its settings added; every `unet` reference stayed as it was); and when the
-texture's entries were held within `TONE_REACH` of the face's lightness (one face changed its entry: texture-own-unverified/grace_hopper).
+texture's entries were held within `TONE_REACH` of the face's lightness (one face changed its entry: texture-own-unverified/grace_hopper);
+and when the texture method began to read a face's gender as the mean of the crop and its mirror against `MALE_THRESHOLD`
+(the astronaut, read as a man before, now gets a woman's entry; every `unet` reference stayed as it was).
 """
 import hashlib
 import json
