@@ -436,7 +436,7 @@ def load_classifier(models_dir=None):
     if not path.is_file(): raise ModelFileError(f"{path}: attribute classifier missing; reinstall faceobf or retrain it with `./run.sh models PATH/TO/CELEBA`")
     return load_model_with_card(path)[0]
 
-TEXTURE_EXAGGERATION = EXAGGERATION  # the donor's shape exaggerated as for the U-Net (see above: unexaggerated, it is not shown safe)
+TEXTURE_EXAGGERATION = EXAGGERATION  # the donor's shape exaggerated as for the U-Net (see above: unexaggerated, an attacker named more faces)
 GENDER_TRIES = 6  # entries drawn at most until the classifier reads the new face's gender as wanted (then: the one read most so)
 MALE_THRESHOLD = 0.77  # a face is read as a man's from this mean probability (of the crop and its mirror) up: where the classifier's two errors are equal in photos (scripts/calibrate_gender.py)
 
