@@ -307,16 +307,17 @@ def cut_sample(frame, i:int, box, landmarks, score:float, margin:float=1.0) -> S
     return Sample(i, piece, Face((l - x0, t - y0, r - x0, b - y0), score, np.asarray(landmarks, np.float32) - [x0, y0]))
 
 def choose_replacement(obf:Obfuscator, samples:list, used:set=frozenset()) -> dict:
-    "One draw for a whole track: drawn (with `obf`'s tries) on the first sample, then drawn again (`keep`) and verified on every other; a draw that fails on one is replaced, and when none passes the track is masked. `key` (None: masked or nothing to keep), `method`, `distance` (the smallest), `tries`, `checked`, and `fallback` when masked."
+    "One draw for a whole track: drawn (with `obf`'s tries) on the first sample, then drawn again (`keep`) and verified on every other; kept when it stays `obf.margin` or more from the original on every one (the frames between are drawn unchecked), the farthest of `obf.tries` draws; else the track is masked. `key` (None: masked or nothing to keep), `method`, `distance` (the smallest), `tries`, `checked`, and `fallback` when masked."
     exclude, tries, first = set(used), 0, samples[0]
     if not (obf.verify and getattr(obf.method, 'verifiable', False)):  # nothing to check: the draw as it comes
         r = obf.replace(first.photo, first.face, used=exclude)
         return dict(r.details, key=r.key, tries=1, checked=0)
-    distances = []
+    distances, best = [], None
     for _ in range(obf.tries):
         r = obf.replace(first.photo, first.face, used=exclude)
         tries += r.details.get('tries', 1)
         if 'fallback' in r.details:  # no draw got far enough on the first frame (or a weak detection)
+            if best is not None: break
             return dict(key=None, method='mask', tries=tries, checked=1, fallback=r.details['fallback'],
                         **({'distance': r.details['distance']} if 'distance' in r.details else {}))
         distances.append(r.details['distance'])
@@ -325,9 +326,15 @@ def choose_replacement(obf:Obfuscator, samples:list, used:set=frozenset()) -> di
             again = obf.replace(s.photo, s.face, keep=r.key)
             tries += 1; near.append(again.details['distance']); distances.append(again.details['distance'])
             if 'fallback' in again.details: ok = False; break
-        if ok: return dict(r.details, key=r.key, tries=tries, checked=len(samples), distance=round(float(min(near)), 4))
+        if ok and (best is None or min(near) > best['distance']):
+            best = dict(r.details, key=r.key, checked=len(samples), distance=round(float(min(near)), 4))
+        if best is not None and best['distance'] >= obf.margin: return dict(best, tries=tries)
         if r.key is None: break  # the method draws the same face again: nothing else to try
         exclude.add(r.key)
+    if best is not None:
+        return dict(key=None, method='mask', tries=tries, checked=len(samples), distance=best['distance'],
+                    fallback=f"the farthest new face stayed only {best['distance']:.2f} from the original on the {len(samples)} frames checked "
+                             f"({tries} tries); a video's other frames are drawn unchecked, so a track needs {obf.margin}: the face was masked for the whole track")
     return dict(key=None, method='mask', tries=tries, checked=len(samples), distance=round(float(max(distances)), 4),
                 fallback=f"no new face stayed {MATCH_THRESHOLD} or more from the original on all {len(samples)} frames checked in "
                          f"{tries} tries; the face was masked for the whole track")

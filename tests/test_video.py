@@ -101,11 +101,16 @@ def test_one_new_face_per_person_and_no_flicker(done):
 def test_report_lists_tracks(done):
     from faceobf.generate.vocabulary import VIDEO_DEFAULT_METHOD
     _, _, _, _, _, report = done['cross']
+    drawn = 0
     for row in report['tracks']:
-        assert row['method'] == VIDEO_DEFAULT_METHOD and row['verified'] and row['distance'] >= MATCH_THRESHOLD and row['checked'] == 5
+        if row['method'] == 'mask':  # no draw kept the margin on every frame checked: masked for the whole track, and said why
+            assert not row['verified'] and MATCH_THRESHOLD <= row['distance'] < 0.7 and 'needs 0.7' in row['fallback'], row
+        else:
+            assert row['method'] == VIDEO_DEFAULT_METHOD and row['verified'] and row['distance'] >= 0.7 and row['checked'] == 5, row
+            drawn += 1
         assert row['first_frame'] == 0 and row['last_frame'] == LENGTHS['cross'] - 1 and row['frames'] == LENGTHS['cross']
         assert 0 < row['found'] <= row['frames'] and row['tries'] >= 5
-    assert report['method'] == VIDEO_DEFAULT_METHOD and report['detect_every'] == 3 and report['check_frames'] == 5
+    assert drawn >= 1 and report['method'] == VIDEO_DEFAULT_METHOD and report['detect_every'] == 3 and report['check_frames'] == 5
 
 
 def _listing(folder): return sorted(p.name for p in folder.iterdir())
