@@ -43,10 +43,11 @@ def main(argv=None):
     t0, tmp = time.time(), Path(tempfile.mkdtemp())
     src = write_video(tmp/f'{a.clip}.mp4', frames, fps=25)
     with open_video(src) as (c, _): inp = [img for _, img in read_frames(c, src)]
-    rows, largest = [], []
+    rows, largest, drawn = [], [], []
     for run in range(a.runs):
         dst = tmp/f'{a.clip}_{run}_obfuscated.mp4'
-        obfuscate_video(src, dst, Obfuscator(a.method), progress=False)
+        report = obfuscate_video(src, dst, Obfuscator(a.method), progress=False)
+        drawn.append(', '.join(f"person {t['face']}: {t['method']}" + (f" ({t['fallback']})" if t.get('fallback') else '') for t in report['tracks']))
         with open_video(dst) as (c, _): out = [img for _, img in read_frames(c, dst)]
         for who in range(people):
             g, gi = gaps(out, truth, who), gaps(inp, truth, who)
@@ -59,6 +60,7 @@ def main(argv=None):
     page = (f"# One person's new face through a video: `{a.method}` on the '{a.clip}' clip\n\n"
             f"Largest gap per person and run: {', '.join(f'{v:.3f}' for v in largest)}; frames at or over 0.4 in the first run: "
             f"{len(over)} ({where}).\n\n"
+            f"Drawn as: " + '; '.join(f'run {k}: {d}' for k, d in enumerate(drawn)) + ".\n\n"
             f"{markdown_table(rows)}\n\noutput_gap: dlib's distance between the person's output face in this frame and in the one before, "
             f"both embedded at the clip's true landmarks; input_gap: the same for the input. tests/test_video.py requires every output "
             f"gap under 0.4. Machine: {env['machine']}; {time.time() - t0:.0f} s.\n\n"
