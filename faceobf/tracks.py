@@ -307,7 +307,7 @@ def cut_sample(frame, i:int, box, landmarks, score:float, margin:float=1.0) -> S
     return Sample(i, piece, Face((l - x0, t - y0, r - x0, b - y0), score, np.asarray(landmarks, np.float32) - [x0, y0]))
 
 def choose_replacement(obf:Obfuscator, samples:list, used:set=frozenset()) -> dict:
-    "One draw for a whole track: drawn (with `obf`'s tries) on the first sample, then drawn again (`keep`) and verified on every other; kept when it stays `obf.margin` or more from the original on every one (the frames between are drawn unchecked), the farthest of `obf.tries` draws; else the track is masked. `key` (None: masked or nothing to keep), `method`, `distance` (the smallest), `tries`, `checked`, and `fallback` when masked."
+    "One draw for a whole track: drawn (with `obf`'s tries) on the first sample, then drawn again (`keep`) and verified on every other; kept when it stays `obf.margin` or more from the original on every one (the frames between are drawn unchecked), else another of at most `obf.tries` draws; when none does, the track is masked (the report gives the farthest draw's distance). `key` (None: masked or nothing to keep), `method`, `distance` (the smallest), `tries`, `checked`, and `fallback` when masked."
     exclude, tries, first = set(used), 0, samples[0]
     if not (obf.verify and getattr(obf.method, 'verifiable', False)):  # nothing to check: the draw as it comes
         r = obf.replace(first.photo, first.face, used=exclude)

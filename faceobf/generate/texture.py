@@ -484,6 +484,7 @@ class TextureFace:
         "`draw_texture`'s `(image, hard, soft, details)`, the entry drawn again (another one each time, at most `gender_tries`) until the classifier reads the new face's gender as wanted (the original's, unless the policy flips it; on the crop `frame` cuts, where `before` was read; default: the face aligned as `align_face` does)."
         if frame is None: frame = align_face(photo, face, self.crop_size).M
         man = bool(np.asarray(after if after is not None else before).reshape(40)[attribute_index('Male')])  # the wanted gender: the original's unless flipped
+        read_as_wanted = lambda margin: margin >= 0 if man else margin > 0  # a man's from the threshold up, a woman's below it
         excluded, best = set(exclude), None
         n = 0  # entries drawn
         while n < self.gender_tries:
@@ -493,11 +494,11 @@ class TextureFace:
                 break  # no other entry fits: the best so far
             n += 1; excluded.add(drawn[3]['entry'])
             p = self.read_male(photo, drawn[0], drawn[2], frame)  # in the frame the original was read in
-            margin = p - MALE_THRESHOLD if man else MALE_THRESHOLD - p  # read as wanted where it is positive (a man's from the threshold up)
+            margin = p - MALE_THRESHOLD if man else MALE_THRESHOLD - p  # how far past the threshold on the wanted side
             if best is None or margin > best[0]: best = (margin, p, drawn)
-            if margin >= 0 if man else margin > 0: break
+            if read_as_wanted(margin): break
         margin, p, (image, hard, soft, details) = best
-        sure = margin >= 0 if man else margin > 0
+        sure = read_as_wanted(margin)
         details['gender'] = dict(wanted='man' if man else 'woman', read_as_wanted=round(p if man else 1 - p, 3), entries_drawn=n)
         if not sure: details['notes'].append(f"no entry of {n} drawn reads as a {'man' if man else 'woman'}: the one read most so is kept")
         return image, hard, soft, details
