@@ -46,6 +46,9 @@ def main(argv=None):
     from faceobf.generate.texture import load_classifier, MALE_THRESHOLD
     t0 = time.time()
     fac = load_classifier(); size = tuple(int(v) for v in fac.input_shape[1:3]); male = attribute_index('Male')
+    from faceobf.core import default_models_dir
+    from faceobf.training import load_model_with_card
+    judge = load_model_with_card(default_models_dir()/'judge'/'fac.keras')[0]  # the grader of 07d and texture_measures: read for comparison, never chosen by
     def read(folder, rows_of=None):
         "`(identity, man, one crop, mirrored mean)` arrays of the largest face of each photo of `folder` (rows `rows_of` of its index)."
         index = load_celeba(folder)
@@ -55,11 +58,12 @@ def main(argv=None):
             if not faces: continue
             crop = align_face(photo, faces[0], size).crop
             plain, mirrored = predict_attributes(fac, np.stack([crop, crop[:, ::-1]]))[:, male]
-            rows.append((int(index.identity[k]), bool(index.attrs[k, male] > 0), float(plain), float(mirrored)))
+            rows.append((int(index.identity[k]), bool(index.attrs[k, male] > 0), float(plain), float(mirrored),
+                         float(predict_attributes(judge, crop[None])[0, male])))
             if n % 200 == 0: print(f'  {folder.name} {n}', file=sys.stderr)
         return (np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
-                np.array([(r[2] + r[3]) / 2 for r in rows]))
-    ident, man, plain, mean = read(folder)
+                np.array([(r[2] + r[3]) / 2 for r in rows]), np.array([r[4] for r in rows]))
+    ident, man, plain, mean, judged = read(folder)
     aligned = Path(args.data_root)/'celeba-6k'
     celeba = read(aligned, lambda index: np.flatnonzero(index.split == 2)) if aligned.is_dir() else None
 
@@ -73,14 +77,16 @@ def main(argv=None):
     data = dict(command='python scripts/calibrate_gender.py ' + ' '.join(argv if argv is not None else sys.argv[1:]),
                 faces=len(man), men=int(man.sum()), people=int(len(set(ident))), equal_error_threshold=t_all, shipped_threshold=MALE_THRESHOLD,
                 readings={'one crop, 0.5': errors(plain, man, 0.5), 'mirrored mean, 0.5': errors(mean, man, 0.5),
+                          "the judge (07d's grader), one crop, 0.5": errors(judged, man, 0.5),
                           f'mirrored mean, {t_all:.2f} (equal error)': errors(mean, man, t_all),
                           f'mirrored mean, {MALE_THRESHOLD:.2f} (shipped)': errors(mean, man, MALE_THRESHOLD)},
                 halves=halves, environment=environment())
     if celeba is not None:
-        _, cman, cplain, cmean = celeba
+        _, cman, cplain, cmean, cjudged = celeba
         data['celeba_6k_test'] = dict(faces=len(cman), men=int(cman.sum()), readings={
             'one crop, 0.5': errors(cplain, cman, 0.5), 'mirrored mean, 0.5': errors(cmean, cman, 0.5),
-            f'mirrored mean, {MALE_THRESHOLD:.2f} (shipped)': errors(cmean, cman, MALE_THRESHOLD)})
+            f'mirrored mean, {MALE_THRESHOLD:.2f} (shipped)': errors(cmean, cman, MALE_THRESHOLD),
+            "the judge (07d's grader), one crop, 0.5": errors(cjudged, cman, 0.5)})
     data['seconds'] = round(time.time() - t0, 1)
     table = [{'reading': k, 'women read as men': f"{v['women_as_men']:.1%}", 'men read as women': f"{v['men_as_women']:.1%}",
               'accuracy': f"{v['accuracy']:.1%}"} for k, v in data['readings'].items()]
@@ -110,7 +116,9 @@ faceobf aligns it; mirrored mean: the mean of that reading and the reading of th
 on CelebA's aligned faces; on in-the-wild photos it takes more women for men than men for women at 0.5. The equal-error
 threshold over all faces is {t_all:.2f}; chosen on one half of the people (by CelebA identity number) and checked on the
 other, it evens the two errors out there too, with no loss of accuracy. The texture method reads the original's gender and checks the new face's as the
-mirrored mean against `MALE_THRESHOLD` = {MALE_THRESHOLD:.2f} (`nbs/05f_texture.ipynb`).
+mirrored mean against `MALE_THRESHOLD` = {MALE_THRESHOLD:.2f} (`nbs/05f_texture.ipynb`). The judge, the independent classifier
+that grades the generators' `Male` (`nbs/07d_generators.ipynb`, `scripts/texture_measures.py`), is read beside it for
+comparison: where it misreads an original, no new face can be read as that original is by both.
 {aligned_md}
 Command: `{data['command']}`. Machine: {data['environment']['machine']}; {data['seconds']:.0f} s.
 """
