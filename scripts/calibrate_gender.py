@@ -118,7 +118,7 @@ threshold over all faces is {t_all:.2f}; chosen on one half of the people (by Ce
 other, it evens the two errors out there too, with no loss of accuracy. The texture method reads the original's gender and checks the new face's as the
 mirrored mean against `MALE_THRESHOLD` = {MALE_THRESHOLD:.2f} (`nbs/05f_texture.ipynb`). The judge, the independent classifier
 that grades the generators' `Male` (`nbs/07d_generators.ipynb`, `scripts/texture_measures.py`), is read beside it for
-comparison: where it misreads an original, no new face can be read as that original is by both.
+comparison: where it misreads an original, a new face of the right gender counts against the generator.
 {aligned_md}
 Command: `{data['command']}`. Machine: {data['environment']['machine']}; {data['seconds']:.0f} s.
 """
