@@ -312,12 +312,12 @@ def choose_replacement(obf:Obfuscator, samples:list, used:set=frozenset()) -> di
     if not (obf.verify and getattr(obf.method, 'verifiable', False)):  # nothing to check: the draw as it comes
         r = obf.replace(first.photo, first.face, used=exclude)
         return dict(r.details, key=r.key, tries=1, checked=0)
-    distances, best = [], None
+    distances, farthest = [], None  # farthest: the largest smallest distance of a draw that passed dlib's threshold on every frame checked
     for _ in range(obf.tries):
         r = obf.replace(first.photo, first.face, used=exclude)
         tries += r.details.get('tries', 1)
         if 'fallback' in r.details:  # no draw got far enough on the first frame (or a weak detection)
-            if best is not None: break
+            if farthest is not None: break
             return dict(key=None, method='mask', tries=tries, checked=1, fallback=r.details['fallback'],
                         **({'distance': r.details['distance']} if 'distance' in r.details else {}))
         distances.append(r.details['distance'])
@@ -326,14 +326,13 @@ def choose_replacement(obf:Obfuscator, samples:list, used:set=frozenset()) -> di
             again = obf.replace(s.photo, s.face, keep=r.key)
             tries += 1; near.append(again.details['distance']); distances.append(again.details['distance'])
             if 'fallback' in again.details: ok = False; break
-        if ok and (best is None or min(near) > best['distance']):
-            best = dict(r.details, key=r.key, checked=len(samples), distance=round(float(min(near)), 4))
-        if best is not None and best['distance'] >= obf.margin: return dict(best, tries=tries)
+        if ok and min(near) >= obf.margin: return dict(r.details, key=r.key, tries=tries, checked=len(samples), distance=round(float(min(near)), 4))
+        if ok: farthest = max(farthest or 0.0, float(min(near)))
         if r.key is None: break  # the method draws the same face again: nothing else to try
         exclude.add(r.key)
-    if best is not None:
-        return dict(key=None, method='mask', tries=tries, checked=len(samples), distance=best['distance'],
-                    fallback=f"the farthest new face stayed only {best['distance']:.2f} from the original on the {len(samples)} frames checked "
+    if farthest is not None:
+        return dict(key=None, method='mask', tries=tries, checked=len(samples), distance=round(farthest, 4),
+                    fallback=f"the farthest new face stayed only {farthest:.2f} from the original on the {len(samples)} frames checked "
                              f"({tries} tries); a video's other frames are drawn unchecked, so a track needs {obf.margin}: the face was masked for the whole track")
     return dict(key=None, method='mask', tries=tries, checked=len(samples), distance=round(float(max(distances)), 4),
                 fallback=f"no new face stayed {MATCH_THRESHOLD} or more from the original on all {len(samples)} frames checked in "

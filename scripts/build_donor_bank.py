@@ -32,7 +32,8 @@ def main(argv=None):
     if args.label:
         path = Path(args.label)
         try: bank = label_donor_bank(load_donor_bank(path), arrays, size)
-        except (ValueError, ModelFileError) as e: raise SystemExit(f'build_donor_bank: {e}' if isinstance(e, ModelFileError) else f'build_donor_bank: {path}: {e}') from None
+        except ModelFileError as e: raise SystemExit(f'build_donor_bank: {e}') from None  # the message names the file
+        except ValueError as e: raise SystemExit(f'build_donor_bank: {path}: {e}') from None
         out = bank.save(path)
         old = json.loads(out.with_suffix('.json').read_text()) if out.with_suffix('.json').is_file() else {}
         card = dict(old, labelled_from=[cache_digest(c.dir) for c in caches])

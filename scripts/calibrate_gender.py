@@ -43,27 +43,34 @@ def main(argv=None):
     from faceobf.dataset import load_celeba
     from faceobf.landmarks import detect_faces, align_face
     from faceobf.attributes import predict_attributes
-    from faceobf.generate.texture import load_classifier, MALE_THRESHOLD
+    from faceobf.generate.texture import load_classifier, read_attributes, MALE_THRESHOLD
+    from faceobf.evaluate.generators import load_judge
     t0 = time.time()
     fac = load_classifier(); size = tuple(int(v) for v in fac.input_shape[1:3]); male = attribute_index('Male')
-    from faceobf.core import default_models_dir
-    from faceobf.training import load_model_with_card
-    judge = load_model_with_card(default_models_dir()/'judge'/'fac.keras')[0]  # the grader of 07d and texture_measures: read for comparison, never chosen by
+    judge = load_judge()[0]  # the grader of 07d and texture_measures: read for comparison, never chosen by
     def read(folder, rows_of=None):
-        "`(identity, man, one crop, mirrored mean)` arrays of the largest face of each photo of `folder` (rows `rows_of` of its index)."
+        "`(identity, man, one crop, mirrored mean (as the texture method reads), the judge)` arrays of the largest face of each photo of `folder` (rows `rows_of` of its index)."
         index = load_celeba(folder)
         rows = []
         for n, k in enumerate(range(len(index.files)) if rows_of is None else rows_of(index)):
             photo = read_photo(index.image_dir/str(index.files[k])); faces = detect_faces(photo)
             if not faces: continue
             crop = align_face(photo, faces[0], size).crop
-            plain, mirrored = predict_attributes(fac, np.stack([crop, crop[:, ::-1]]))[:, male]
-            rows.append((int(index.identity[k]), bool(index.attrs[k, male] > 0), float(plain), float(mirrored),
-                         float(predict_attributes(judge, crop[None])[0, male])))
+            rows.append((int(index.identity[k]), bool(index.attrs[k, male] > 0), float(predict_attributes(fac, crop[None])[0, male]),
+                         float(read_attributes(fac, crop)[0][0, male]), float(predict_attributes(judge, crop[None])[0, male])))
             if n % 200 == 0: print(f'  {folder.name} {n}', file=sys.stderr)
-        return (np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
-                np.array([(r[2] + r[3]) / 2 for r in rows]), np.array([r[4] for r in rows]))
+        if not rows: raise SystemExit(f'calibrate_gender: no face found in {folder}')
+        return tuple(np.array(column) for column in zip(*rows, strict=True))
     ident, man, plain, mean, judged = read(folder)
+
+    def readings(man, plain, mean, judged, more:dict=None) -> dict:
+        "Errors of each reading: one crop and the mirrored mean at 0.5, the mirrored mean at each of `more` (name -> threshold) and at `MALE_THRESHOLD`, the judge."
+        return {'one crop, 0.5': errors(plain, man, 0.5), 'mirrored mean, 0.5': errors(mean, man, 0.5),
+                **{f'mirrored mean, {k}': errors(mean, man, t) for k, t in (more or {}).items()},
+                f'mirrored mean, {MALE_THRESHOLD:.2f} (shipped)': errors(mean, man, MALE_THRESHOLD),
+                "the judge (07d's grader), one crop, 0.5": errors(judged, man, 0.5)}
+    as_rows = lambda found: [{'reading': k, 'women read as men': f"{v['women_as_men']:.1%}", 'men read as women': f"{v['men_as_women']:.1%}",
+                              'accuracy': f"{v['accuracy']:.1%}"} for k, v in found.items()]
     aligned = Path(args.data_root)/'celeba-6k'
     celeba = read(aligned, lambda index: np.flatnonzero(index.split == 2)) if aligned.is_dir() else None
 
@@ -76,35 +83,25 @@ def main(argv=None):
     t_all = equal_error(mean, man)
     data = dict(command='python scripts/calibrate_gender.py ' + ' '.join(argv if argv is not None else sys.argv[1:]),
                 faces=len(man), men=int(man.sum()), people=int(len(set(ident))), equal_error_threshold=t_all, shipped_threshold=MALE_THRESHOLD,
-                readings={'one crop, 0.5': errors(plain, man, 0.5), 'mirrored mean, 0.5': errors(mean, man, 0.5),
-                          "the judge (07d's grader), one crop, 0.5": errors(judged, man, 0.5),
-                          f'mirrored mean, {t_all:.2f} (equal error)': errors(mean, man, t_all),
-                          f'mirrored mean, {MALE_THRESHOLD:.2f} (shipped)': errors(mean, man, MALE_THRESHOLD)},
+                readings=readings(man, plain, mean, judged, {f'{t_all:.2f} (equal error)': t_all}),
                 halves=halves, environment=environment())
     if celeba is not None:
         _, cman, cplain, cmean, cjudged = celeba
-        data['celeba_6k_test'] = dict(faces=len(cman), men=int(cman.sum()), readings={
-            'one crop, 0.5': errors(cplain, cman, 0.5), 'mirrored mean, 0.5': errors(cmean, cman, 0.5),
-            f'mirrored mean, {MALE_THRESHOLD:.2f} (shipped)': errors(cmean, cman, MALE_THRESHOLD),
-            "the judge (07d's grader), one crop, 0.5": errors(cjudged, cman, 0.5)})
+        data['celeba_6k_test'] = dict(faces=len(cman), men=int(cman.sum()), readings=readings(cman, cplain, cmean, cjudged))
     data['seconds'] = round(time.time() - t0, 1)
-    table = [{'reading': k, 'women read as men': f"{v['women_as_men']:.1%}", 'men read as women': f"{v['men_as_women']:.1%}",
-              'accuracy': f"{v['accuracy']:.1%}"} for k, v in data['readings'].items()]
+    table = as_rows(data['readings'])
     for k, v in halves.items():
         for at in ('at_0_5', 'at_threshold'):
             e = v[at]
-            table.append({'reading': f"{k}, checked on the other half: mirrored mean, {e['threshold']:.2f}",
-                          'women read as men': f"{e['women_as_men']:.1%}", 'men read as women': f"{e['men_as_women']:.1%}", 'accuracy': f"{e['accuracy']:.1%}"})
+            table += as_rows({f"{k}, checked on the other half: mirrored mean, {e['threshold']:.2f}": e})
     aligned_md = ''
     if celeba is not None:
         c = data['celeba_6k_test']
-        rows_c = [{'reading': k, 'women read as men': f"{v['women_as_men']:.1%}", 'men read as women': f"{v['men_as_women']:.1%}",
-                   'accuracy': f"{v['accuracy']:.1%}"} for k, v in c['readings'].items()]
         aligned_md = f"""
 On CelebA's own aligned photos (the {c['faces']} faces of the `celeba-6k` test split, {c['men']} of men), the kind of photo the
 classifier learnt from, the two errors are about even at 0.5, and the threshold set for people's photos takes more men for women:
 
-{markdown_table(rows_c)}
+{markdown_table(as_rows(c['readings']))}
 """
     md = f"""# Reading a face's gender in a photo
 

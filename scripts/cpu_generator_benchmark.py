@@ -39,12 +39,11 @@ def main():
     else: train_minutes = None  # already trained: the card keeps the time of its runs
     from faceobf.training import load_model_with_card
     from faceobf.generate.shipped import FaceModels, load_models
-    from faceobf.core import default_models_dir
     from faceobf.dataset import Stage1Cache
-    from faceobf.evaluate.generators import grade_generators, generator_rows
+    from faceobf.evaluate.generators import grade_generators, generator_rows, load_judge
     from faceobf.core import environment, markdown_table, write_report
     recon, card = load_model_with_card(out/'recon.keras')
-    judge, judge_card = load_model_with_card(default_models_dir()/'judge'/'fac.keras')
+    judge, judge_card = load_judge()
     shipped = load_models()
     test = Stage1Cache(cache).split('test')
     pick = np.sort(np.random.default_rng(a.seed).permutation(len(test['files']))[:a.faces])

@@ -83,17 +83,15 @@ def main(argv=None):
     TRIES, MARGIN = methods['texture'].tries, methods['texture'].margin
     bank_face = face_height(bank.mean_shape)
     male = attribute_index('Male')
-    from faceobf.training import load_model_with_card
-    from faceobf.core import default_models_dir
-    judge = load_model_with_card(default_models_dir()/'judge'/'fac.keras')[0]  # takes no part in any choice the methods make
-    def is_male(img, face, fac=models.fac):  # the shipped classifier as the texture method reads a face (crop and mirror, MALE_THRESHOLD); the judge on the crop at 0.5
-        crop = align_face(img, face, CROP_SIZE).crop
-        if fac is models.fac: return bool(read_attributes(fac, crop)[1][0, male])
-        return float(predict_attributes(fac, crop[None])[0, male]) >= 0.5
+    from faceobf.evaluate.generators import load_judge
+    judge = load_judge()[0]  # takes no part in any choice the methods make
+    crop_of = lambda img, face: align_face(img, face, CROP_SIZE).crop
+    is_male = lambda img, face: bool(read_attributes(models.fac, crop_of(img, face))[1][0, male])  # as the texture method reads a face
+    judge_male = lambda img, face: float(predict_attributes(judge, crop_of(img, face)[None])[0, male]) >= 0.5  # the judge, on the crop at 0.5
 
     def run(photo, face, identity, k):
         row = dict(identity=identity, width=int(face.width), scale=round(face_height(face.landmarks) / bank_face, 2),
-                   original=face_embedding(photo, face), male=is_male(photo, face), male_judge=is_male(photo, face, judge))
+                   original=face_embedding(photo, face), male=is_male(photo, face), male_judge=judge_male(photo, face))
         inside = obfuscation_region(photo.shape, face)[0].astype(bool)
         base_detail = face_detail([photo], [face.landmarks])[0]
         images = [photo]
@@ -105,7 +103,7 @@ def main(argv=None):
             row[name] = dict(sharpness=float(face_detail([new], [face.landmarks])[0] / max(base_detail, 1e-9)),
                              distance=embedding_distance(row['original'], e), embedding=e, seconds=sec,
                              ssim_outside=region_ssim(photo, new, ~inside), masked=det.get('method') == 'mask',
-                             male_kept=is_male(new, face) == row['male'], male_kept_judge=is_male(new, face, judge) == row['male_judge'],
+                             male_kept=is_male(new, face) == row['male'], male_kept_judge=judge_male(new, face) == row['male_judge'],
                              **{k: v for k, v in det.items() if k in ('entry', 'mirrored', 'path', 'upscaled', 'tries', 'nearest_contributor',
                                                                       'nearest_part', 'notes', 'forehead', 'fallback', 'unmet')})
             images.append(new)

@@ -20,7 +20,7 @@ from .measures import face_detail, face_lab, crop_diversity
 
 # %% auto #0
 __all__ = ['attribute_control', 'control_rows', 'regenerate_crops', 'texture_crops', 'frechet_distance', 'judge_features',
-           'generator_measures', 'labelled_references', 'grade_generators', 'generator_rows']
+           'generator_measures', 'labelled_references', 'grade_generators', 'generator_rows', 'load_judge']
 
 # %% ../../nbs/07d_generators.ipynb #7d000008
 def attribute_control(fac, original_crops, obfuscated_crops, policy) -> list:
@@ -150,3 +150,11 @@ def generator_rows(graded:dict) -> list:
     return [{'generator': name, 'flipped read as flipped': f"{g['flipped_read_as_flipped']:.1%}", 'unflipped unchanged': f"{g['unflipped_unchanged']:.1%}", 'Male kept': f"{g['male_kept']:.1%}",
              'sharpness': f"{g['sharpness']:.2f}", 'tone slope': f"{g['tone_slope']:.2f}", 'colour change (ΔE)': f"{g['colour_change']:.1f}",
              'Fréchet distance': f"{g['frechet_distance']:.1f}", 'diversity': f"{g['diversity']:.2f}"} for name, g in graded.items()]
+
+# %% ../../nbs/07d_generators.ipynb #7d00002d
+def load_judge(path=None) -> tuple:
+    "`(model, card)` of the judge: `path` (a .keras file), by default the shipped `faceobf/models/judge/fac.keras`."
+    from pathlib import Path
+    from faceobf.core import default_models_dir
+    from faceobf.training import load_model_with_card
+    return load_model_with_card(Path(path) if path else default_models_dir()/'judge'/'fac.keras')
