@@ -148,7 +148,9 @@ def main(argv=None):
                  diversity=float(median_distance_between(emb, ids) / orig) if len(set(ids)) > 1 else None,
                  ssim_outside=float(np.nanmean(get('ssim_outside'))), seconds=float(np.mean(get('seconds'))), masked=int(sum(masked)),
                  male_kept=float(np.mean([r[name]['male_kept'] for r in rows])),
-                 male_kept_judge=float(np.mean([r[name]['male_kept_judge'] for r in rows])))
+                 male_kept_judge=float(np.mean([r[name]['male_kept_judge'] for r in rows])),
+                 readers_agree=float(np.mean([r['male'] == r['male_judge'] for r in rows])),  # on the original: the method's reading and the judge's
+                 male_kept_judge_where_agree=float(np.mean([r[name]['male_kept_judge'] for r in rows if r['male'] == r['male_judge']] or [np.nan])))
         if name.startswith('texture'):
             c = np.array([r[name]['nearest_contributor'] for r in rows if not r[name]['masked'] and r[name].get('nearest_contributor') is not None], float)
             s.update(nearest_contributor_min=float(c.min()) if len(c) else None, nearest_contributor_median=float(np.median(c)) if len(c) else None,
@@ -174,6 +176,7 @@ def main(argv=None):
                           'nearest contributor (min)': f"{s['nearest_contributor_min']:.2f}" if m != 'unet' and s['nearest_contributor_min'] is not None else '-',
                           'identity diversity': f"{s['diversity']:.2f}" if s['diversity'] is not None else '-',
                           'Male read as original': f"{s['male_kept']:.0%}", 'the same by the judge': f"{s['male_kept_judge']:.0%}",
+                          'the two read the original alike': f"{s['readers_agree']:.0%}", 'by the judge, there': f"{s['male_kept_judge_where_agree']:.0%}",
                           'SSIM outside face': f"{s['ssim_outside']:.3f}", 's / face': f"{s['seconds']:.2f}", 'masked': s['masked']})
     data['per_face'] = {k: [{kk: vv for kk, vv in r.items() if kk != 'original'} for r in rows] for k, rows in results.items()}
     for rows in data['per_face'].values():
@@ -192,7 +195,10 @@ embedded at its own landmarks, against the photos of the people its entry was ma
 the faces not masked. Male read as original: the shipped attribute classifier on the new face aligned at the original
 landmarks reads Male as it reads the original, both read as the texture method reads them (the mean of the crop and its
 mirror, a man's from {MALE_THRESHOLD}; texture draws another entry until it does: its gender check); the same by
-the judge: the independent classifier of `nbs/07d_generators.ipynb`, which takes no part in any choice.
+the judge: the independent classifier of `nbs/07d_generators.ipynb`, which takes no part in any choice. The two read
+the original alike: the share of originals whose gender the judge reads as the method does; where they differ, a new face
+drawn with the gender the method read is read by the judge as changed, so that share is about as far as a generator that
+keeps the gender can score by the judge. by the judge, there: Male kept by the judge on those originals only.
 identity diversity: median dlib distance between the outputs of different people over the same for the originals.
 SSIM outside face: outside the face ellipse (grown 1.05), against the original. s / face: `Obfuscator` on one
 detected face (alignment, attributes, geometry, drawing, verification), detection excluded. masked: faces no try

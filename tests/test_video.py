@@ -78,35 +78,39 @@ def test_frames_rate_sound_and_no_metadata(done):
 
 
 def test_one_new_face_per_person_and_no_flicker(done):
-    "Within a track consecutive output faces are under 0.4 apart (one new person), and the face region changes no more than 1.5x the input's."
+    "Within a track consecutive output faces, wholly in the picture, are under 0.4 apart (one new person), and the face region changes no more than 1.5x the input's."
     for kind, (_, _, inp, out, truth, report) in done.items():
         people = max(len(t) for t in truth)
         assert len(report['tracks']) == people, (kind, report['tracks'])  # each person one track: no swap, no second track
         for who in range(people):
-            gaps, change_in, change_out, prev = [], [], [], None
+            gaps, change_in, change_out, prev, prev_whole = [], [], [], None, False
             for k, faces in enumerate(truth):
                 if len(faces) <= who or faces[who] is None: prev = None; continue
                 lm = faces[who]
                 e = face_embedding(out[k], Face(box_of(lm), 1.0, lm))
+                whole = (lm >= 0).all() and (lm[:, 0] < out[k].shape[1]).all() and (lm[:, 1] < out[k].shape[0]).all()
                 if prev is not None:
-                    gaps.append(embedding_distance(prev, e))
+                    if whole and prev_whole: gaps.append(embedding_distance(prev, e))  # a face cut by the picture's edge embeds the edge
                     m = faces_mask(inp[k].shape, lm).astype(bool)
                     change_in.append(np.abs(inp[k].astype(float) - inp[k - 1])[m].mean())
                     change_out.append(np.abs(out[k].astype(float) - out[k - 1])[m].mean())
-                prev = e
-            assert max(gaps) < 0.4, (kind, who, np.round(gaps, 2))
+                prev, prev_whole = e, whole
+            assert len(gaps) >= 10 and max(gaps) < 0.4, (kind, who, np.round(gaps, 2))
             assert np.mean(change_out) <= 1.5 * np.mean(change_in), (kind, who, np.mean(change_out), np.mean(change_in))
 
 
 def test_report_lists_tracks(done):
+    import inspect
+    from faceobf.generate.obfuscator import Obfuscator
     from faceobf.generate.vocabulary import VIDEO_DEFAULT_METHOD
+    margin = inspect.signature(Obfuscator).parameters['margin'].default  # what the fixture's obfuscator keeps
     _, _, _, _, _, report = done['cross']
     drawn = 0
     for row in report['tracks']:
         if row['method'] == 'mask':  # no draw kept the margin on every frame checked: masked for the whole track, and said why
-            assert not row['verified'] and MATCH_THRESHOLD <= row['distance'] < 0.7 and 'needs 0.7' in row['fallback'], row
+            assert not row['verified'] and MATCH_THRESHOLD <= row['distance'] < margin and f'needs {margin}' in row['fallback'], row
         else:
-            assert row['method'] == VIDEO_DEFAULT_METHOD and row['verified'] and row['distance'] >= 0.7 and row['checked'] == 5, row
+            assert row['method'] == VIDEO_DEFAULT_METHOD and row['verified'] and row['distance'] >= margin and row['checked'] == 5, row
             drawn += 1
         assert row['first_frame'] == 0 and row['last_frame'] == LENGTHS['cross'] - 1 and row['frames'] == LENGTHS['cross']
         assert 0 < row['found'] <= row['frames'] and row['tries'] >= 5

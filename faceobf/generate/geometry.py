@@ -15,11 +15,12 @@ from ..core import atomic_write, default_models_dir, attribute_index, ATTRIBUTE_
 from ..landmarks import place_shape, ModelFileError
 from ..masking import face_ellipse, faces_mask
 from .vocabulary import GEOMETRIES
+from .faceparts import mirror_landmarks
 
 # %% auto #0
 __all__ = ['EXAGGERATION', 'SHAPE_ATTRIBUTES', 'OPENING', 'WIDEN', 'GEOMETRY', 'pose_of', 'DonorBank', 'load_donor_bank',
-           'build_donor_bank', 'label_donor_bank', 'donor_candidates', 'exaggerate', 'fit_inside', 'donor_landmarks',
-           'mean_landmarks', 'OwnGeometry', 'MeanGeometry', 'DonorGeometry', 'make_geometry']
+           'build_donor_bank', 'label_donor_bank', 'donor_candidates', 'lopsided', 'exaggerate', 'fit_inside',
+           'donor_landmarks', 'mean_landmarks', 'OwnGeometry', 'MeanGeometry', 'DonorGeometry', 'make_geometry']
 
 # %% ../../nbs/05b_geometry.ipynb #bc319418
 EXAGGERATION = 1.4  # a donor shape's own traits, drawn this much stronger than its pose peers' mean (1: as it is)
@@ -108,10 +109,18 @@ def donor_candidates(bank:DonorBank, shape, exclude=(), exclude_identity=None, n
     miss = (bank.attributes[cand[near]][:, flipped] != after[flipped]).sum(1)
     return cand[near[np.lexsort((pose[near], miss))[:nearest]]]  # then the wanted attributes, the nearest in pose among equals
 
-def exaggerate(shape, peers, strength:float=EXAGGERATION) -> np.ndarray:
-    "`shape` moved away from the mean of `peers` (shapes of the same pose) to `strength` times its difference from it: its own traits, stronger."
+def lopsided(difference) -> np.ndarray:
+    "The part of a 68-point `difference` between two shapes (such as a donor's from its peers' mean) that its mirror image does not share: half of it minus its mirror image."
+    d = np.asarray(difference, np.float32)
+    return (d - mirror_landmarks(d, 1.0)) / 2  # mirrored in a frame 1 wide, a displacement's x changes sign and left and right points swap
+
+def exaggerate(shape, peers, strength:float=EXAGGERATION, asymmetry:float=None) -> np.ndarray:
+    "`shape` moved away from the mean of `peers` (shapes of the same pose): the part of its difference from it that its mirror image shares to `strength` times its size, the `lopsided` part to `asymmetry` times (default: `strength` too)."
+    asymmetry = strength if asymmetry is None else asymmetry
     ref = np.mean(peers, 0)
-    return ref + strength * (np.asarray(shape, np.float32) - ref)
+    d = np.asarray(shape, np.float32) - ref
+    crooked = lopsided(d)
+    return ref + strength * (d - crooked) + asymmetry * crooked
 
 def fit_inside(shape, landmarks, size, spill:float=0.01, smallest:float=0.85) -> np.ndarray:
     "`shape` (crop pixels) shrunk about the centre of the face ellipse of `landmarks` until its own ellipse spills out of that one by at most `spill` of its area (or down to `smallest`)."
@@ -123,12 +132,12 @@ def fit_inside(shape, landmarks, size, spill:float=0.01, smallest:float=0.85) ->
     return fitted
 
 def donor_landmarks(bank:DonorBank, landmarks, size, rng, exclude=(), exclude_identity=None, strength:float=EXAGGERATION, keep:int=None,
-                    before=None, after=None) -> tuple:
-    "`(donor, new landmarks)` for a face with aligned-crop `landmarks`: a donor of its pose (and of the wanted attributes, given `before`/`after`) at random (or the donor `keep`), made more distinct by `strength`, placed on the face and fitted inside its ellipse."
+                    before=None, after=None, asymmetry:float=None) -> tuple:
+    "`(donor, new landmarks)` for a face with aligned-crop `landmarks`: a donor of its pose (and of the wanted attributes, given `before`/`after`) at random (or the donor `keep`), made more distinct by `strength` (its lopsided part by `asymmetry`: `exaggerate`), placed on the face and fitted inside its ellipse."
     h, w = size
     peers = donor_candidates(bank, np.asarray(landmarks, np.float32) / np.array([w, h], np.float32), exclude, exclude_identity, before=before, after=after)
     donor = int(rng.choice(peers)) if keep is None else int(keep)
-    shape = exaggerate(bank.shapes[donor], bank.shapes[peers], strength)
+    shape = exaggerate(bank.shapes[donor], bank.shapes[peers], strength, asymmetry)
     return donor, fit_inside(place_shape(shape, landmarks, size), landmarks, size)
 
 def mean_landmarks(bank:DonorBank, landmarks, size) -> np.ndarray:
@@ -139,31 +148,33 @@ def mean_landmarks(bank:DonorBank, landmarks, size) -> np.ndarray:
 class OwnGeometry:
     "The face's own landmarks: the report's geometry."
     name, varies = 'own', False
-    def __init__(self, bank:DonorBank=None, exaggeration:float=EXAGGERATION): pass
+    def __init__(self, bank:DonorBank=None, exaggeration:float=EXAGGERATION, asymmetry:float=None): pass
     def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None, keep=None, before=None, after=None) -> tuple:
         return None, np.asarray(landmarks, np.float32)
 
 class MeanGeometry:
     "The bank's mean shape, placed on the face and fitted inside it."
     name, varies = 'mean', False
-    def __init__(self, bank:DonorBank=None, exaggeration:float=EXAGGERATION):
+    def __init__(self, bank:DonorBank=None, exaggeration:float=EXAGGERATION, asymmetry:float=None):
         self.bank = bank if bank is not None else load_donor_bank()
     def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None, keep=None, before=None, after=None) -> tuple:
         return None, mean_landmarks(self.bank, landmarks, size)
 
 class DonorGeometry:
-    "Another person's shape of the same pose, drawn at random with `rng`, exaggerated, placed and fitted."
+    "Another person's shape of the same pose, drawn at random with `rng`, exaggerated (its lopsided part by `asymmetry`; default: as the rest), placed and fitted."
     name, varies = 'donor', True
-    def __init__(self, bank:DonorBank=None, exaggeration:float=EXAGGERATION):
+    def __init__(self, bank:DonorBank=None, exaggeration:float=EXAGGERATION, asymmetry:float=None):
         if not 0 < float(exaggeration) <= 3: raise ValueError(f"exaggeration must be in (0, 3], got {exaggeration}")
+        if asymmetry is not None and not 0 <= float(asymmetry) <= 3: raise ValueError(f"asymmetry must be in [0, 3], got {asymmetry}")
         self.bank, self.exaggeration = (bank if bank is not None else load_donor_bank()), float(exaggeration)
+        self.asymmetry = None if asymmetry is None else float(asymmetry)
     def __call__(self, landmarks, size, rng=None, exclude=(), exclude_identity=None, keep=None, before=None, after=None) -> tuple:
         exclude = {k for k in exclude if isinstance(k, (int, np.integer))}
-        return donor_landmarks(self.bank, landmarks, size, rng, exclude, exclude_identity, self.exaggeration, keep, before, after)
+        return donor_landmarks(self.bank, landmarks, size, rng, exclude, exclude_identity, self.exaggeration, keep, before, after, self.asymmetry)
 
 GEOMETRY = {'own': OwnGeometry, 'mean': MeanGeometry, 'donor': DonorGeometry}
 
-def make_geometry(name:str, bank:DonorBank=None, exaggeration:float=EXAGGERATION):
-    "The geometry strategy called `name` (see `GEOMETRIES`), on `bank` (default: the shipped one, loaded only when needed)."
+def make_geometry(name:str, bank:DonorBank=None, exaggeration:float=EXAGGERATION, asymmetry:float=None):
+    "The geometry strategy called `name` (see `GEOMETRIES`), on `bank` (default: the shipped one, loaded only when needed); a donor's lopsided part exaggerated by `asymmetry` (default: as the rest)."
     if name not in GEOMETRY: raise ValueError(f"unknown geometry {name!r}; choose from {', '.join(GEOMETRIES)}")
-    return GEOMETRY[name](bank, exaggeration)
+    return GEOMETRY[name](bank, exaggeration, asymmetry)

@@ -25,8 +25,8 @@ from .faceparts import (texture_pose, face_height, forehead_points, mirror_landm
 
 # %% auto #0
 __all__ = ['BLEMISH_DARK', 'BLEMISH_AREA', 'EYE_SHADOW', 'YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'TONE_SLACK',
-           'BLEMISHED_COST', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'GENDER_TRIES', 'MALE_THRESHOLD',
-           'TextureUnavailable', 'blemish_area', 'eye_shadow', 'TextureBank', 'default_texture_bank',
+           'BLEMISHED_COST', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'TEXTURE_ASYMMETRY', 'GENDER_TRIES',
+           'MALE_THRESHOLD', 'TextureUnavailable', 'blemish_area', 'eye_shadow', 'TextureBank', 'default_texture_bank',
            'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry',
            'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check', 'draw_texture', 'load_classifier',
            'read_attributes', 'TextureFace']
@@ -436,7 +436,8 @@ def load_classifier(models_dir=None):
     if not path.is_file(): raise ModelFileError(f"{path}: attribute classifier missing; reinstall faceobf or retrain it with `./run.sh models PATH/TO/CELEBA`")
     return load_model_with_card(path)[0]
 
-TEXTURE_EXAGGERATION = EXAGGERATION  # the donor's shape exaggerated as for the U-Net (see above: unexaggerated, an attacker named more faces)
+TEXTURE_EXAGGERATION = 1.5  # the donor's shape exaggerated (see above: unexaggerated, an attacker named more faces) ...
+TEXTURE_ASYMMETRY = 0.5  # ... but its lopsided part halved (`05b_geometry`): a crooked mouth or nose bends a photograph into a deformed face
 GENDER_TRIES = 6  # entries drawn at most until the classifier reads the new face's gender as wanted (then: the one read most so)
 MALE_THRESHOLD = 0.77  # a face is read as a man's from this mean probability (of the crop and its mirror) up: where the classifier's two errors are equal in photos (scripts/calibrate_gender.py)
 
@@ -454,14 +455,15 @@ class TextureFace:
     "The default method: a face drawn from the texture bank (the skin, eyes, nose and mouth of four people it is checked not to be) on a chosen geometry, the attribute policy realised by the choice of entry."
     name, verifiable, needs_crop, varies = 'texture', True, True, True
     def __init__(self, models=None, attributes='paper', geometry:str='donor', exaggeration:float=TEXTURE_EXAGGERATION, bank:DonorBank=None,
-                 texture_bank=None, allow_protected:bool=False, models_dir=None, gender_tries:int=GENDER_TRIES, attribute_donors:bool=False):
+                 texture_bank=None, allow_protected:bool=False, models_dir=None, gender_tries:int=GENDER_TRIES, attribute_donors:bool=False,
+                 asymmetry:float=TEXTURE_ASYMMETRY):
         if int(gender_tries) < 1: raise ValueError(f'gender_tries must be at least 1, got {gender_tries}')
         self.gender_tries, self.attribute_donors = int(gender_tries), bool(attribute_donors)
-        self.geometry = make_geometry(geometry, bank, exaggeration)
+        self.geometry = make_geometry(geometry, bank, exaggeration, asymmetry)
         self.texture = texture_bank if isinstance(texture_bank, TextureBank) else load_texture_bank(texture_bank)
         self.fac = models.fac if models is not None else load_classifier(models_dir)
         self.policy = get_policy(attributes, allow_protected)
-        self.exaggeration = float(exaggeration)
+        self.exaggeration, self.asymmetry = float(exaggeration), float(asymmetry)
 
     @property
     def crop_size(self) -> tuple: return tuple(int(v) for v in self.fac.input_shape[1:3])
@@ -516,7 +518,7 @@ class TextureFace:
                                      None if keep is None else keep[0], before, after)
         target = transform_points(aligned.M_inv, lm).astype(np.float32)
         common = dict(geometry=self.geometry.name, policy=self.policy.name, flipped=list(self.policy.flip),
-                      **({'donor': int(donor), 'exaggeration': self.exaggeration} if donor is not None else {}))
+                      **({'donor': int(donor), 'exaggeration': self.exaggeration, 'asymmetry': self.asymmetry} if donor is not None else {}))
         try:
             if keep is not None: image, hard, soft, details = draw_texture(photo, face.landmarks, target, self.texture, rng, before, after,
                                                                            keep=keep[1:], memory=memory, check=False)

@@ -8,7 +8,9 @@ written again when CenterFace became the default detector (its boxes differ a li
 and when `texture` became the default method (its settings added; every `unet` reference stayed as it was); and when the
 texture's entries were held within `TONE_REACH` of the face's lightness (one face changed its entry: texture-own-unverified/grace_hopper);
 and when the texture method began to read a face's gender as the mean of the crop and its mirror against `MALE_THRESHOLD`
-(the astronaut, read as a man before, now gets a woman's entry; every `unet` reference stayed as it was).
+(the astronaut, read as a man before, now gets a woman's entry; every `unet` reference stayed as it was); and when the texture
+method began to draw the donor's shape 1.5 times exaggerated with its lopsided part halved (`TEXTURE_ASYMMETRY`; the two
+`texture-default` references changed, every `own` and `unet` one stayed as it was).
 """
 import hashlib
 import json
