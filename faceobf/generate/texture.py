@@ -16,7 +16,7 @@ from ..core import as_rgb_uint8, atomic_write, default_models_dir, ATTRIBUTE_NAM
 from ..landmarks import Face, ModelFileError, similarity_transform, transform_points, face_embedding, align_face, _warp_shrinking
 from ..masking import hull_mask, face_ellipse
 from .vocabulary import get_policy
-from .geometry import make_geometry, EXAGGERATION, DonorBank
+from .geometry import make_geometry, DonorBank
 from .methods import Replacement, Fill, paste_inside
 from .shipped import SHIPPED_GENERATORS
 from .faceparts import (texture_pose, face_height, forehead_points, mirror_landmarks, warp_points,
