@@ -16,7 +16,7 @@ from pathlib import Path
 from . import __version__
 from .core import read_photo, PhotoError, UserError, quiet_stderr, CROP_SIZE
 from .landmarks import ModelFileError, DEFAULT_DETECTOR, STAGE1_DETECTOR, DETECTORS
-from .generate.vocabulary import POLICIES, GEOMETRIES, TONES, METHODS, DEFAULT_METHOD, VIDEO_DEFAULT_METHOD, METHOD_ALIASES, get_policy
+from .generate.vocabulary import POLICIES, GEOMETRIES, TONES, METHODS, DEFAULT_METHOD, VIDEO_DEFAULT_METHOD, METHOD_ALIASES, MARGIN, get_policy
 from . import files
 from .video import DETECT_EVERY
 
@@ -112,7 +112,7 @@ def _add_obfuscate(sub):
     o.add_argument('--no-verify', dest='verify', action='store_false', help="do not check each regenerated face with dlib's recogniser "
                    '(faster; a face that still matches is then written as it was drawn; default: every face is checked)')
     o.add_argument('--tries', type=_whole(1), default=4, metavar='N', help='regenerations (other donors) before a face that still matches is masked')
-    o.add_argument('--margin', type=float, default=0.7, metavar='D', help="dlib distance that stops the retries (dlib's match threshold is 0.6)")
+    o.add_argument('--margin', type=float, default=MARGIN, metavar='D', help="dlib distance from the original that stops the retries (default %(default)s; dlib's match threshold is 0.6)")
     o.add_argument('--verify-search', dest='search', action='store_true', help='verify also against the face found again near its place '
                    "(the view of an attacker who detects faces; a detection and one more dlib embedding per try)")
     o.add_argument('--seed', type=_whole(0), default=0, help='seed of the random draws (the same photo and seed give the same faces)')

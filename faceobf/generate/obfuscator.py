@@ -14,7 +14,7 @@ import numpy as np
 from ..core import as_rgb_uint8, CROP_SIZE
 from ..landmarks import (Face, detect_faces, align_face, same_face, DetectorConfig, DEFAULT_DETECTOR,
                                face_embedding, embedding_distance, MATCH_THRESHOLD)
-from .vocabulary import DEFAULT_METHOD
+from .vocabulary import DEFAULT_METHOD, MARGIN
 from .methods import Replacement, Fill, make_method, method_class
 
 # %% auto #0
@@ -50,7 +50,7 @@ def _score(tried_one:tuple) -> tuple:
 class Obfuscator:
     "Find every face of a photo and replace it with one method (a registered name with its options, or a method object); verify what a regenerating method draws; fail closed."
     def __init__(self, method=DEFAULT_METHOD, detector:DetectorConfig=DEFAULT_DETECTOR, mask_below:float=0.0, verify:bool=True,
-                 tries:int=4, margin:float=0.7, search:bool=False, seed:int=0, distance=identity_distance, **options):
+                 tries:int=4, margin:float=MARGIN, search:bool=False, seed:int=0, distance=identity_distance, **options):
         if isinstance(tries, bool) or int(tries) != tries or tries < 1: raise ValueError(f"tries must be a whole number, 1 or more; got {tries}")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"the seed must be a whole number >= 0, got {seed!r}")
         self.method = make_method(method, **options) if isinstance(method, str) else method

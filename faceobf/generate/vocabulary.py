@@ -14,7 +14,7 @@ import numpy as np
 from ..core import ATTRIBUTE_NAMES, PROTECTED_ATTRIBUTES, attribute_index
 
 # %% auto #0
-__all__ = ['POLICIES', 'METHODS', 'DEFAULT_METHOD', 'VIDEO_DEFAULT_METHOD', 'METHOD_ALIASES', 'GEOMETRIES', 'TONES',
+__all__ = ['POLICIES', 'METHODS', 'DEFAULT_METHOD', 'VIDEO_DEFAULT_METHOD', 'METHOD_ALIASES', 'MARGIN', 'GEOMETRIES', 'TONES',
            'gender_exclusive', 'AttributePolicy', 'make_policy', 'get_policy', 'method_name']
 
 # %% ../../nbs/05a_vocabulary.ipynb #d9d440ab
@@ -83,6 +83,7 @@ METHODS = {
 DEFAULT_METHOD = 'texture'
 VIDEO_DEFAULT_METHOD = DEFAULT_METHOD  # videos too: a track holds its entry, donor and light, so one new person stays steady (reports/video/texture_flicker.md)
 METHOD_ALIASES = {'generative': 'unet'}  # the name used before the methods were named by what they do
+MARGIN = 0.75  # dlib distance from the original that ends a verified method's retries (`05g_obfuscator` says why 0.75)
 
 def method_name(name:str) -> str:
     "The registered name of method `name` (an alias is resolved); a clear error for an unknown one."
