@@ -127,7 +127,7 @@ def test_report_rejects_unknown_options(tmp_path):
                                    'evaluation/honesty.md', 'generation/obfuscation.md', 'evaluation/generator.md',
                                    'evaluation/adaptive_attacker.md', 'evaluation/adaptive_attacker_tone.md',
                                    'evaluation/adaptive_attacker_pooled.md', 'generation/diversity_levers.md',
-                                   'generation/texture.md'])
+                                   'generation/texture.md', 'evaluation/attacker_seeds.md'])
 def test_results_page_tables_are_the_reports(table):
     "reports/README.md quotes the regenerated report's tables; after `./run.sh report`, copy them into nbs/results.ipynb."
     blocks = re.findall(r'(?m)^(?:\|.*\n?)+', (REPO/'reports'/table).read_text())  # each table of the page
