@@ -102,7 +102,8 @@ class Obfuscator:
             return r
         aligned = align_face(photo, face, self.crop_size) if getattr(self.method, 'needs_crop', True) else None
         tried = self._draws(photo, face, aligned, used, exclude_identity, keep, memory)
-        d, r = max(tried, key=_score)
+        passed = [t for t in tried if t[0] is not None and t[0] >= self.margin and _nobody(t[1]) >= MATCH_THRESHOLD]  # the try that ended the retries (checked)
+        d, r = passed[-1] if passed else max(tried, key=_score)  # an earlier, unchecked try never outranks it
         if r.key is not None: used.add(r.key)
         if d is None:
             if getattr(self.method, 'verifiable', False): r.details['unverified'] = True  # asked not to check: the report says so
