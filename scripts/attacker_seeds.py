@@ -37,22 +37,13 @@ def texture_methods(strength: float, asymmetry: float, margin: float, seed: int)
 
 def probes(data: Path, cache: Path, seed: int = 0, per_identity: int = 15, gallery_per_identity: int = 5,
            attack_per_identity: int = 5, max_identities: int = 50) -> tuple:
-    "`(gallery paths, gallery ids, attacked probe paths, their ids)`: chosen as 07b chooses them with `./run.sh report`'s settings."
+    "`(gallery paths, gallery ids, attacked probe paths, their ids)`: 07b's `report_people` with `./run.sh report`'s settings, the attacked probes only."
     from faceobf.dataset import Stage1Cache, load_celeba
-    split = Stage1Cache(cache).split('test')
-    ix = load_celeba(data)
-    rng = np.random.default_rng(seed)
-    ids, counts = np.unique(split['identity'], return_counts=True)
-    eligible = ids[counts >= per_identity + gallery_per_identity]
-    if len(eligible) > max_identities:
-        eligible = np.sort(np.random.default_rng(seed + 1).choice(eligible, max_identities, replace=False))
-    gf, gi, pf, pi = [], [], [], []
-    for ident in eligible:
-        files = rng.permutation(split['files'][split['identity'] == ident])
-        gf += [ix.image_dir/f for f in files[:gallery_per_identity]]; gi += [ident] * gallery_per_identity
-        attacked = files[gallery_per_identity:gallery_per_identity + per_identity][:attack_per_identity]  # 07b's attacked probes
-        pf += [ix.image_dir/f for f in attacked]; pi += [ident] * len(attacked)
-    return gf, gi, pf, pi
+    from faceobf.evaluate.attackers import report_people
+    split, ix = Stage1Cache(cache).split('test'), load_celeba(data)
+    gf, gi, pf, pi = report_people(split['files'], split['identity'], seed, per_identity, gallery_per_identity, max_identities)
+    attacked = [k for k in range(len(pf)) if k % per_identity < attack_per_identity]  # 07b's attacked probes: the first of each person's
+    return [ix.image_dir/f for f in gf], gi, [ix.image_dir/pf[k] for k in attacked], [pi[k] for k in attacked]
 
 
 def _column(per_seed: list, key: str) -> np.ndarray: return np.array([r[key] for r in per_seed], float)

@@ -22,7 +22,8 @@ from .measures import ssim_by_pixel, masked_mean, face_detail, identity_diversit
 
 # %% auto #0
 __all__ = ['METHOD_ORDER', 'evaluation_methods', 'methods_for', 'evaluate_photo', 'with_progress', 'evaluate_photos',
-           'build_gallery', 'save_run', 'load_run', 'attacker_rows', 'honesty_rows', 'reid_vs_detection']
+           'build_gallery', 'save_run', 'load_run', 'attacker_rows', 'honesty_rows', 'reid_vs_detection',
+           'report_people']
 
 # %% ../../nbs/07b_attackers.ipynb #7b000008
 METHOD_ORDER = ('original', 'blur', 'pixelate', 'mask', 'faceobf own', 'faceobf mean', 'faceobf donor', 'faceobf donor+verify', 'faceobf texture')
@@ -205,3 +206,19 @@ def reid_vs_detection(rows:list):
     ax.legend(handles=handles, fontsize=7, loc='upper left')
     fig.tight_layout()
     return fig
+
+# %% ../../nbs/07b_attackers.ipynb #7b000040
+def report_people(files, identities, seed:int=0, per_identity:int=15, gallery_per_identity:int=5, max_identities:int=None) -> tuple:
+    "`(gallery files, their identities, probe files, their identities)` from a split's `files` and `identities`: every identity with enough faces (at most `max_identities`, drawn with `seed + 1`), its faces shuffled with `seed`, the first `gallery_per_identity` to the gallery and the next `per_identity` to the probes."
+    files, identities = np.asarray(files), np.asarray(identities)
+    rng = np.random.default_rng(seed)
+    ids, counts = np.unique(identities, return_counts=True)
+    eligible = ids[counts >= per_identity + gallery_per_identity]
+    if max_identities is not None and len(eligible) > max_identities:  # full CelebA: a random subset keeps the run to minutes
+        eligible = np.sort(np.random.default_rng(seed + 1).choice(eligible, max_identities, replace=False))
+    gf, gi, pf, pi = [], [], [], []
+    for ident in eligible:
+        mine = rng.permutation(files[identities == ident])
+        gf += list(mine[:gallery_per_identity]); gi += [ident] * gallery_per_identity
+        pf += list(mine[gallery_per_identity:gallery_per_identity + per_identity]); pi += [ident] * per_identity
+    return gf, gi, pf, pi

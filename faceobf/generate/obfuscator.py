@@ -71,6 +71,10 @@ class Obfuscator:
         "All faces, found as `self.detector` says (by default: every possible face)."
         return detect_faces(photo, self.detector)
 
+    def _passes(self, d:float, r:Replacement) -> bool:
+        "Does a try `r` at distance `d` from the original end the retries: the margin reached, and nobody it was made of (where checked)?"
+        return d >= self.margin and _nobody(r) >= MATCH_THRESHOLD
+
     def _draws(self, photo, face, aligned, used, exclude_identity, keep=None, memory=None) -> list:
         "`(distance or None, replacement)` of each try: until one is far enough from the original face, at most `tries` (one when `keep` names the draw)."
         method = self.method
@@ -86,7 +90,7 @@ class Obfuscator:
             d = self.distance(photo, r.pasted(photo), face, reference=reference, stop_below=MATCH_THRESHOLD, search=self.search) if check else None
             if later and d >= self.margin: check_drawn(r)  # a try that can pass
             tried.append((d, r))
-            if d is None or (d >= self.margin and _nobody(r) >= MATCH_THRESHOLD): return tried
+            if d is None or self._passes(d, r): return tried
         while later:  # none passed: the best try is kept if verified; the unchecked ones rank as if nobody, so check the best until it has been
             d, r = max(tried, key=_score)
             if d < MATCH_THRESHOLD or id(r) in checked: break
@@ -102,7 +106,7 @@ class Obfuscator:
             return r
         aligned = align_face(photo, face, self.crop_size) if getattr(self.method, 'needs_crop', True) else None
         tried = self._draws(photo, face, aligned, used, exclude_identity, keep, memory)
-        passed = [t for t in tried if t[0] is not None and t[0] >= self.margin and _nobody(t[1]) >= MATCH_THRESHOLD]  # the try that ended the retries (checked)
+        passed = [t for t in tried if t[0] is not None and self._passes(*t)]  # the try that ended the retries (checked)
         d, r = passed[-1] if passed else max(tried, key=_score)  # an earlier, unchecked try never outranks it
         if r.key is not None: used.add(r.key)
         if d is None:
