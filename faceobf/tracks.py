@@ -17,8 +17,8 @@ from .generate.obfuscator import Obfuscator
 
 # %% auto #0
 __all__ = ['CLIP_KINDS', 'SMOOTHING', 'DETECT_EVERY', 'EXTEND_SECONDS', 'REVIVE_SECONDS', 'CHECK_FRAMES', 'sample_clip',
-           'one_euro', 'smooth_landmarks', 'box_of', 'moved_box', 'follow_face', 'in_frame', 'Track', 'find_tracks',
-           'Sample', 'sample_frames', 'cut_sample', 'choose_replacement']
+           'one_euro', 'smooth_landmarks', 'box_of', 'moved_box', 'follow_face', 'cut_by_edge', 'carried', 'in_frame',
+           'Track', 'find_tracks', 'Sample', 'sample_frames', 'cut_sample', 'choose_replacement']
 
 # %% ../nbs/08a_tracks.ipynb #v08a0007
 CLIP_KINDS = ('pan', 'cross', 'away')
@@ -120,7 +120,7 @@ def moved_box(box, M) -> tuple:
     return box_of(np.asarray([[l, t], [r, t], [l, b], [r, b]], np.float64) @ M[:, :2].T + M[:, 2])
 
 def follow_face(prev_gray, gray, frame, landmarks, box):
-    "`(landmarks, box)` of a face seen at `landmarks`/`box` in the frame before, in `frame`: its inner points followed by optical flow (a similarity fitted by RANSAC), then dlib's 68 landmarks placed in the moved box; None when the flow finds no motion."
+    "`(landmarks, box)` of a face seen at `landmarks`/`box` in the frame before, in `frame`: its inner points followed by optical flow (a similarity fitted by RANSAC), then dlib's 68 landmarks placed in the moved box (carried with it when the box reaches the frame's edge); None when the flow finds no motion."
     pts = np.asarray(landmarks[17:], np.float32).reshape(-1, 1, 2)  # brows, nose, eyes, mouth: the jaw line lies on the background's edge
     nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev_gray, gray, pts, None, winSize=(21, 21), maxLevel=3)
     good = st.ravel() == 1
@@ -130,7 +130,18 @@ def follow_face(prev_gray, gray, frame, landmarks, box):
     scale = float(np.sqrt(abs(np.linalg.det(M[:, :2]))))
     if not 0.85 < scale < 1.18: return None  # a face does not grow or shrink that much from one frame to the next: flow lost
     new_box = moved_box(box, M)
+    if cut_by_edge(new_box, frame.shape): return carried(landmarks, M), new_box  # dlib's fit strays on a face cut by the edge
     return landmarks_in_box(frame, new_box), new_box
+
+def cut_by_edge(box, shape) -> bool:
+    "Does `box` reach the edge of a frame of `shape`, or past it?"
+    l, t, r, b = box
+    h, w = shape[:2]
+    return l <= 0 or t <= 0 or r >= w or b >= h
+
+def carried(landmarks, M) -> np.ndarray:
+    "`landmarks` moved by the 2x3 similarity `M`, as a rigid whole."
+    return (np.asarray(landmarks, np.float64) @ M[:, :2].T + M[:, 2]).astype(np.float32)
 
 def in_frame(box, shape, least:float=0.2) -> bool:
     "Is at least `least` of `box` inside a frame of `shape`?"
@@ -231,16 +242,17 @@ def find_tracks(frames, detector:DetectorConfig, every:int=DETECT_EVERY, fps:flo
         times.append(float(t))
         history.append((i, gray, frame))
         live = [tr for tr in tracks if not tr.ended]
-        moved = {}
+        moved, flowed = {}, set()
         for tr in live:  # where each face went since the frame before
             m = None if tr.coasting else follow_face(prev, gray, frame, tr.landmarks[-1], tr.boxes[-1])
             moved[tr.id] = m if m is not None else _drift(tr)  # no motion found: on as it moved
+            if m is not None: flowed.add(tr.id)
         for tr in live:  # a face that the flow moves along with another face, against its own way, is hidden behind it
             if tr.coasting: continue
             lm, box = moved[tr.id]
             step = np.subtract(box[:2], tr.boxes[-1][:2]) - tr.velocity
             if np.linalg.norm(step) > 0.1 * (box[2] - box[0]) and any(box_iou(_head_box(box), _head_box(moved[o.id][1])) > 0 for o in live if o is not tr):
-                tr.coasting = True; moved[tr.id] = _drift(tr)
+                tr.coasting = True; moved[tr.id] = _drift(tr); flowed.discard(tr.id)
         if i % every == 0:
             faces = detect_faces(frame, detector)
             pairs = sorted(((box_iou(moved[tr.id][1], f.box), a, b) for a, tr in enumerate(live) for b, f in enumerate(faces)), reverse=True)
@@ -255,7 +267,8 @@ def find_tracks(frames, detector:DetectorConfig, every:int=DETECT_EVERY, fps:flo
                 if a in matched:
                     f = faces[matched[a]]
                     if tr.misses: _follow_again(tr, i, f, history)  # missed before: where was it really in the frames since?
-                    tr.add(i, f.box, f.landmarks, f.score); tr.misses = 0
+                    lm = moved[tr.id][0] if tr.id in flowed and cut_by_edge(f.box, shape) else f.landmarks  # cut by the edge: the flow's
+                    tr.add(i, f.box, lm, f.score); tr.misses = 0
                 else:
                     tr.misses += 1
                     if tr.misses > patience or not in_frame(moved[tr.id][1], shape): tr.ended = True
