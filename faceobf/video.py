@@ -124,7 +124,8 @@ def read_frames(container, name='video'):
     "`(frame, RGB pixels)` of every frame of the container's first video stream, in order; a `VideoError` when decoding fails part way (a damaged or truncated file)."
     av = _av()
     v = container.streams.video[0]
-    v.thread_type = 'AUTO'
+    # FFmpeg's slice threads only (PyAV's default): a frame-threaded decoder that is freed while a decode is cut short
+    # (Ctrl-C, an error) can wait for its threads for ever
     n = 0
     try:
         for frame in container.decode(v):
@@ -201,7 +202,7 @@ def obfuscate_video(src, dst, obfuscator:Obfuscator=None, every:int=DETECT_EVERY
     written = 0
     try:
         with open_video(src) as (c, _), _tqdm(n, f'{src.name}: replacing faces', progress) as bar:
-            v = c.streams.video[0]; v.thread_type = 'AUTO'
+            v = c.streams.video[0]  # slice threads only, as in read_frames
             a = c.streams.audio[0] if audio and c.streams.audio else None
             out = av.open(str(tmp), 'w', format='mp4', options={'movflags': '+faststart', 'fflags': '+bitexact'})
             try:

@@ -5,8 +5,8 @@ Usage: python scripts/texture_measures.py DATA_ROOT [--faces 60] [--seed 0] [--o
 On --faces photos of DATA_ROOT/celeba-wild-dev (in-the-wild) and of the test split of DATA_ROOT/celeba-6k,
 the largest face of each is replaced twice, through faceobf's Obfuscator with its defaults: by the texture method
 (Obfuscator('texture'): an entry of the texture bank on another person's landmarks from the shipped donor bank, the
-report's four attributes flipped, verified: up to 4 tries until dlib puts the new face 0.7 from the original and 0.6
-from every contributor of the entry, else the face is masked) and by the report's U-Net (Obfuscator('unet')).
+report's four attributes flipped, verified: up to 4 tries until dlib puts the new face the obfuscator's margin
+(MARGIN, 0.75) from the original and 0.6 from every contributor of the entry, else the face is masked) and by the report's U-Net (Obfuscator('unet')).
 Writes OUT/texture.md and .json (sharpness inside the face in the photo, dlib distances, Male read as the original's,
 identity diversity, SSIM outside the face, seconds per face, the paths taken), the committed figure
 OUT/texture_vs_unet_sample.png of the sample photos, and OUT/texture_dev.png (24 in-the-wild faces: original | texture |
