@@ -306,9 +306,10 @@ class Sample:
     photo: np.ndarray
     face: Face
 
-def sample_frames(track:Track, check:int=CHECK_FRAMES) -> list:
-    "Indices (into the track) of up to `check` frames where the detector found its face, spread evenly, the first included."
+def sample_frames(track:Track, check:int=CHECK_FRAMES, shape=None) -> list:
+    "Indices (into the track) of up to `check` frames where the detector found its face, spread evenly, the first included; with the frames' `shape`, those where the face is wholly inside the frame, when there are any (a video checks the others one by one as it draws them)."
     found = track.found
+    if shape is not None: found = [k for k in found if not cut_by_edge(track.boxes[k], shape)] or found
     return sorted({found[int(round(k))] for k in np.linspace(0, len(found) - 1, min(check, len(found)))})
 
 def cut_sample(frame, i:int, box, landmarks, score:float, margin:float=1.0) -> Sample:

@@ -21,7 +21,7 @@ from .landmarks import Face
 from .generate.methods import Fill
 from .generate.obfuscator import Obfuscator
 from .landmarks import MATCH_THRESHOLD
-from .tracks import find_tracks, smooth_landmarks, sample_frames, cut_sample, choose_replacement, DETECT_EVERY, CHECK_FRAMES
+from .tracks import find_tracks, smooth_landmarks, sample_frames, cut_sample, choose_replacement, cut_by_edge, DETECT_EVERY, CHECK_FRAMES
 
 # %% auto #0
 __all__ = ['VIDEO_SUFFIXES', 'VIDEO_OUTPUT_SUFFIX', 'write_video', 'VideoError', 'is_video', 'VideoInfo', 'open_video', 'upright',
@@ -179,7 +179,7 @@ def obfuscate_video(src, dst, obfuscator:Obfuscator=None, every:int=DETECT_EVERY
     # 2. one new face per track, verified on frames spread over it
     wanted = {}
     for tr in tracks:
-        for k in sample_frames(tr, check): wanted.setdefault(tr.frames[k], []).append((tr, k))
+        for k in sample_frames(tr, check, shape): wanted.setdefault(tr.frames[k], []).append((tr, k))
     samples = {tr.id: [] for tr in tracks}
     if wanted:
         with open_video(src) as (c, _):
@@ -195,7 +195,8 @@ def obfuscate_video(src, dst, obfuscator:Obfuscator=None, every:int=DETECT_EVERY
     at = {}
     for tr in tracks:
         for k, j in enumerate(tr.frames): at.setdefault(j, []).append((tr, k))
-    failed = {tr.id: 0 for tr in tracks}
+    failed, edge = {tr.id: 0 for tr in tracks}, {tr.id: [0, 0] for tr in tracks}  # edge: frames cut by the frame's edge (checked, masked)
+    checks = obf.verify and getattr(obf.method, 'verifiable', False)
     memory = {tr.id: {} for tr in tracks}  # what a method holds for one person from frame to frame (the texture: its light)
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path_for(dst.with_suffix(VIDEO_OUTPUT_SUFFIX))
@@ -218,6 +219,9 @@ def obfuscate_video(src, dst, obfuscator:Obfuscator=None, every:int=DETECT_EVERY
                         face, pick = Face(tr.boxes[k], tr.score, smoothed[tr.id][k]), chosen[tr.id]
                         try:
                             r = Fill()(img, face) if 'fallback' in pick else renderer.replace(img, face, keep=pick['key'], memory=memory[tr.id])
+                            if 'fallback' not in pick and checks and cut_by_edge(tr.boxes[k], img.shape):  # never among the frames checked
+                                edge[tr.id][0] += 1
+                                if obf.distance(img, r.pasted(img), face) < obf.margin: r = Fill()(img, face); edge[tr.id][1] += 1
                             new = r.pasted(new)
                         except Exception:
                             new = Fill()(img, face).pasted(new); failed[tr.id] += 1
@@ -255,6 +259,7 @@ def obfuscate_video(src, dst, obfuscator:Obfuscator=None, every:int=DETECT_EVERY
                    box=list(tr.boxes[tr.found[0]]), score=round(tr.score, 3),
                    **{k: v for k, v in pick.items() if k not in ('key',) and not isinstance(v, np.ndarray)})
         if pick.get('distance') is not None: row['verified'] = 'fallback' not in pick and pick['distance'] >= MATCH_THRESHOLD
+        if edge[tr.id][0]: row.update(edge_frames_checked=edge[tr.id][0], edge_frames_masked=edge[tr.id][1])
         if failed[tr.id]: row['fallback'] = (row.get('fallback', '') + '; ' if 'fallback' in row else '') + f"the method failed on {failed[tr.id]} frame(s), masked there"
         rows.append(row)
     variable = variable_rate(times)
