@@ -219,7 +219,7 @@ def obfuscate_video(src, dst, obfuscator:Obfuscator=None, every:int=DETECT_EVERY
                         face, pick = Face(tr.boxes[k], tr.score, smoothed[tr.id][k]), chosen[tr.id]
                         try:
                             r = Fill()(img, face) if 'fallback' in pick else renderer.replace(img, face, keep=pick['key'], memory=memory[tr.id])
-                            if 'fallback' not in pick and checks and cut_by_edge(tr.boxes[k], img.shape):  # never among the frames checked
+                            if 'fallback' not in pick and checks and cut_by_edge(tr.boxes[k], img.shape):  # left out of the track's check where it could be
                                 edge[tr.id][0] += 1
                                 if obf.distance(img, r.pasted(img), face) < obf.margin: r = Fill()(img, face); edge[tr.id][1] += 1
                             new = r.pasted(new)
