@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .landmarks import Face, DetectorConfig, detect_faces, landmarks_in_box, same_face, box_iou, MATCH_THRESHOLD
+from .landmarks import Face, DetectorConfig, detect_faces, landmarks_in_box, same_face, box_iou, transform_points, MATCH_THRESHOLD
 from .generate.obfuscator import Obfuscator
 
 # %% auto #0
 __all__ = ['CLIP_KINDS', 'SMOOTHING', 'DETECT_EVERY', 'EXTEND_SECONDS', 'REVIVE_SECONDS', 'CHECK_FRAMES', 'sample_clip',
-           'one_euro', 'smooth_landmarks', 'box_of', 'moved_box', 'follow_face', 'cut_by_edge', 'carried', 'in_frame',
-           'Track', 'find_tracks', 'Sample', 'sample_frames', 'cut_sample', 'choose_replacement']
+           'one_euro', 'smooth_landmarks', 'box_of', 'moved_box', 'follow_face', 'cut_by_edge', 'in_frame', 'Track',
+           'find_tracks', 'Sample', 'sample_frames', 'cut_sample', 'choose_replacement']
 
 # %% ../nbs/08a_tracks.ipynb #v08a0007
 CLIP_KINDS = ('pan', 'cross', 'away')
@@ -48,7 +48,7 @@ def sample_clip(kind:str, frames:int=40, size=(320, 240)) -> tuple:
             z = (0.9 + 0.35 * u) * h / 240 * 0.85
             M = np.array([[z, 0, (0.3 + 0.68 * u) * w - z * cx0], [0, z, 0.5 * h - z * cy0]], np.float64)
             out.append(cv2.warpAffine(astro, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
-            truth.append([(face.landmarks @ M[:, :2].T + M[:, 2]).astype(np.float32)])
+            truth.append([transform_points(M, face.landmarks).astype(np.float32)])
         if kind == 'away':  # the face painted out for a few frames in the middle
             for k in range(frames // 2 - 2, frames // 2 + 3):
                 lm = truth[k][0]
@@ -117,7 +117,7 @@ def box_of(points) -> tuple:
 def moved_box(box, M) -> tuple:
     "`box` carried by the 2x3 similarity `M`."
     l, t, r, b = box
-    return box_of(np.asarray([[l, t], [r, t], [l, b], [r, b]], np.float64) @ M[:, :2].T + M[:, 2])
+    return box_of(transform_points(M, [[l, t], [r, t], [l, b], [r, b]]))
 
 def follow_face(prev_gray, gray, frame, landmarks, box):
     "`(landmarks, box)` of a face seen at `landmarks`/`box` in the frame before, in `frame`: its inner points followed by optical flow (a similarity fitted by RANSAC), then dlib's 68 landmarks placed in the moved box (carried with it when the box reaches the frame's edge); None when the flow finds no motion."
@@ -130,7 +130,7 @@ def follow_face(prev_gray, gray, frame, landmarks, box):
     scale = float(np.sqrt(abs(np.linalg.det(M[:, :2]))))
     if not 0.85 < scale < 1.18: return None  # a face does not grow or shrink that much from one frame to the next: flow lost
     new_box = moved_box(box, M)
-    if cut_by_edge(new_box, frame.shape): return carried(landmarks, M), new_box  # dlib's fit strays on a face cut by the edge
+    if cut_by_edge(new_box, frame.shape): return transform_points(M, landmarks).astype(np.float32), new_box  # dlib's fit strays on a face cut by the edge: carried
     return landmarks_in_box(frame, new_box), new_box
 
 def cut_by_edge(box, shape) -> bool:
@@ -138,10 +138,6 @@ def cut_by_edge(box, shape) -> bool:
     l, t, r, b = box
     h, w = shape[:2]
     return l <= 0 or t <= 0 or r >= w or b >= h
-
-def carried(landmarks, M) -> np.ndarray:
-    "`landmarks` moved by the 2x3 similarity `M`, as a rigid whole."
-    return (np.asarray(landmarks, np.float64) @ M[:, :2].T + M[:, 2]).astype(np.float32)
 
 def in_frame(box, shape, least:float=0.2) -> bool:
     "Is at least `least` of `box` inside a frame of `shape`?"
@@ -323,7 +319,7 @@ def cut_sample(frame, i:int, box, landmarks, score:float, margin:float=1.0) -> S
 def choose_replacement(obf:Obfuscator, samples:list, used:set=frozenset()) -> dict:
     "One draw for a whole track: drawn (with `obf`'s tries) on the first sample, then drawn again (`keep`) and verified on every other; kept when it stays `obf.margin` or more from the original on every one (the frames between are drawn unchecked), else another of at most `obf.tries` draws; when none does, the track is masked (the report gives the farthest draw's distance). `key` (None: masked or nothing to keep), `method`, `distance` (the smallest), `tries`, `checked`, and `fallback` when masked."
     exclude, tries, first = set(used), 0, samples[0]
-    if not (obf.verify and getattr(obf.method, 'verifiable', False)):  # nothing to check: the draw as it comes
+    if not obf.checks:  # nothing to check: the draw as it comes
         r = obf.replace(first.photo, first.face, used=exclude)
         return dict(r.details, key=r.key, tries=1, checked=0)
     distances, farthest = [], None  # farthest: the largest smallest distance of a draw that passed dlib's threshold on every frame checked

@@ -196,7 +196,6 @@ def obfuscate_video(src, dst, obfuscator:Obfuscator=None, every:int=DETECT_EVERY
     for tr in tracks:
         for k, j in enumerate(tr.frames): at.setdefault(j, []).append((tr, k))
     failed, edge = {tr.id: 0 for tr in tracks}, {tr.id: [0, 0] for tr in tracks}  # edge: frames cut by the frame's edge (checked, masked)
-    checks = obf.verify and getattr(obf.method, 'verifiable', False)
     memory = {tr.id: {} for tr in tracks}  # what a method holds for one person from frame to frame (the texture: its light)
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path_for(dst.with_suffix(VIDEO_OUTPUT_SUFFIX))
@@ -219,7 +218,7 @@ def obfuscate_video(src, dst, obfuscator:Obfuscator=None, every:int=DETECT_EVERY
                         face, pick = Face(tr.boxes[k], tr.score, smoothed[tr.id][k]), chosen[tr.id]
                         try:
                             r = Fill()(img, face) if 'fallback' in pick else renderer.replace(img, face, keep=pick['key'], memory=memory[tr.id])
-                            if 'fallback' not in pick and checks and cut_by_edge(tr.boxes[k], img.shape):  # left out of the track's check where it could be
+                            if 'fallback' not in pick and obf.checks and cut_by_edge(tr.boxes[k], img.shape):  # left out of the track's check where it could be
                                 edge[tr.id][0] += 1
                                 if obf.distance(img, r.pasted(img), face) < obf.margin: r = Fill()(img, face); edge[tr.id][1] += 1
                             new = r.pasted(new)

@@ -67,6 +67,11 @@ class Obfuscator:
     @property
     def crop_size(self) -> tuple: return getattr(self.method, 'crop_size', CROP_SIZE)
 
+    @property
+    def checks(self) -> bool:
+        "Does it verify what its method draws (asked to, and the method regenerates the face)?"
+        return bool(self.verify and getattr(self.method, 'verifiable', False))
+
     def find_faces(self, photo) -> list:
         "All faces, found as `self.detector` says (by default: every possible face)."
         return detect_faces(photo, self.detector)
@@ -78,7 +83,7 @@ class Obfuscator:
     def _draws(self, photo, face, aligned, used, exclude_identity, keep=None, memory=None) -> list:
         "`(distance or None, replacement)` of each try: until one is far enough from the original face, at most `tries` (one when `keep` names the draw)."
         method = self.method
-        check = self.verify and getattr(method, 'verifiable', False)
+        check = self.checks
         rng = np.random.default_rng([self.seed, *(abs(int(v)) for v in face.box)])  # seeded; every face its own draws
         reference = face_embedding(photo, face) if check else None  # the original face, embedded once
         later = check and hasattr(method, 'check_drawn')  # its own check (nobody it was made of) waits for the identity check
