@@ -4,7 +4,7 @@ Usage: python scripts/build_texture_bank.py DATA_ROOT --out faceobf/models/textu
 
 From the training split of DATA_ROOT/celeba-6k (aligned CelebA photos): every face is detected, given
 68 landmarks and a dlib embedding, and put into the canonical 128x128 frame. Faces with glasses, a hat,
-bangs or blur are left out. Each entry is composed of four parts of four different people of the same
+bangs or blur are left out (a bearded man's face is judged above his beard: --no-beards leaves such men out). Each entry is composed of four parts of four different people of the same
 gender and age group (skin and outline, eyes with brows, nose, mouth), turned alike and of similar skin
 tone, warped onto their mean shape and blended band by band; it is drawn into its base person's photo
 and kept only when dlib puts it 0.6 or more from every photo of every contributor. Base faces are drawn
@@ -117,8 +117,10 @@ def main(argv=None):
     p.add_argument('--quality', type=int, default=90, help='JPEG quality of the stored entries (default: %(default)s)')
     p.add_argument('--workers', type=int, default=1, help='processes for detection and composition (default: %(default)s)')
     p.add_argument('--faces-cache', default=None, help='keep detected landmarks and embeddings in this .npz to reuse them')
-    p.add_argument('--base-uses', type=int, default=3, help='each face is the base of at most this many composites (default: %(default)s)')
-    p.add_argument('--beards', action='store_true', help="count a bearded man's skin above his beard, so that bearded men can contribute (more men's entries)")
+    p.add_argument('--base-uses', type=int, default=5, help='each face is the base of at most this many composites (default: %(default)s)')
+    p.add_argument('--no-beards', dest='beards', action='store_false',
+                   help="leave bearded men out (by default a bearded man's skin is measured above his beard, so that he can contribute: "
+                        "without them the bank holds a fifth as many men's entries)")
     args = p.parse_args(argv)
 
     from faceobf.core import read_photo, environment, attribute_index, ProcessPool
@@ -140,7 +142,7 @@ def main(argv=None):
     rows, lms, embs = detect_all(index, train, args.workers, args.faces_cache)
     attrs, ident = index.attrs[rows], index.identity[rows]
     clean = (attrs[:, [ai(a) for a in OCCLUDERS + ('Blurry',)]] == 0).all(1)
-    bearded = (attrs[:, ai('Male')] == 1) & (attrs[:, ai('No_Beard')] == 0) & args.beards  # with --beards: their skin counted above the beard
+    bearded = (attrs[:, ai('Male')] == 1) & (attrs[:, ai('No_Beard')] == 0) & args.beards  # their skin counted above the beard (unless --no-beards)
     pool = np.flatnonzero(clean)
     print(f'{len(rows):,} faces found; {len(pool):,} without glasses, hat, bangs or blur ({len(set(ident[pool]))} people)', file=sys.stderr)
 

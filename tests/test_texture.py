@@ -64,8 +64,23 @@ def test_masked_when_every_try_is_one_of_its_contributors(bank, astronaut):
     json.dumps(rep)  # the --report takes it as it is
 
 
-def test_gender_kept_and_flip_chosen_by_entry(bank, astronaut):
-    obf = Obfuscator('texture', models=Nets(), texture_bank=bank, attributes=['Big_Nose'], verify=False)
+class YoungWomanMadeUp:
+    "A stand-in for the attribute classifier that reads what it does in many women's photos: young, no beard, make-up and lipstick; the rest absent."
+    input_shape = (None, 128, 64, 3)
+    @staticmethod
+    def predict_on_batch(x):
+        p = np.zeros((len(x), 40), np.float32)
+        p[:, [attribute_index(a) for a in ('Young', 'No_Beard', 'Heavy_Makeup', 'Wearing_Lipstick')]] = 1
+        return p
+
+
+@pytest.mark.parametrize('flip', ['Big_Nose', 'Pointy_Nose', 'Young'])
+def test_gender_kept_and_flip_chosen_by_entry(bank, astronaut, flip):
+    class Read: fac = YoungWomanMadeUp
+    obf = Obfuscator('texture', models=Read(), texture_bank=bank, attributes=[flip], verify=False)
     rep = obf(astronaut)[1][0]
     assert bank.attributes[rep['entry'], attribute_index('Male')] == 0  # the classifier stand-in says: not male
-    assert 'Big_Nose' not in rep['unmet'] and bank.attributes[rep['entry'], attribute_index('Big_Nose')] == 1
+    for name in ('Heavy_Makeup', 'Wearing_Lipstick', 'No_Beard'):  # protected: as read
+        assert bank.attributes[rep['entry'], attribute_index(name)] == 1, name
+    wanted = 1 - YoungWomanMadeUp.predict_on_batch(np.zeros((1,)))[0, attribute_index(flip)]
+    assert flip not in rep['unmet'] and bank.attributes[rep['entry'], attribute_index(flip)] == wanted

@@ -216,8 +216,8 @@ def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None
             + lgap / 8 + np.abs(bank.tone[idx, 1:] - tone[1:]).sum(1) / 6 + BLEMISHED_COST * bank.blemished[idx])
     cand = np.flatnonzero(ok)
     best = cand[np.argsort(cost[cand], kind='stable')[:nearest]]
-    clean = ~bank.blemished[idx[best]]
-    if clean.any(): best = best[clean]  # a blemished entry only where none of the best is clean
+    clean = ~bank.blemished[idx[best]] & (miss.sum(1)[best] <= miss.sum(1)[best].min())
+    if clean.any(): best = best[clean]  # a blemished entry only where no clean one among the best meets as many wanted attributes
     k = int(rng.choice(best))
     unmet = [ATTRIBUTE_NAMES[i] for i in np.flatnonzero(miss[k] > 0)]
     return int(idx[k]), bool(mirrored[k]), dict(yaw=round(float(yaw), 3), yaw_gap=round(float(gap[k]), 3),
