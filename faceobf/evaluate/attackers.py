@@ -21,26 +21,29 @@ from ..recognizer import Gallery, embed_face_near
 from .measures import ssim_by_pixel, masked_mean, face_detail, identity_diversity, tone_slope
 
 # %% auto #0
-__all__ = ['METHOD_ORDER', 'evaluation_methods', 'methods_for', 'evaluate_photo', 'with_progress', 'evaluate_photos',
-           'build_gallery', 'save_run', 'load_run', 'attacker_rows', 'honesty_rows', 'reid_vs_detection',
-           'report_people']
+__all__ = ['METHOD_ORDER', 'compared', 'unchanged', 'evaluation_methods', 'methods_for', 'evaluate_photo', 'with_progress',
+           'evaluate_photos', 'build_gallery', 'save_run', 'load_run', 'attacker_rows', 'honesty_rows',
+           'reid_vs_detection', 'report_people']
 
 # %% ../../nbs/07b_attackers.ipynb #7b000008
 METHOD_ORDER = ('original', 'blur', 'pixelate', 'mask', 'faceobf own', 'faceobf mean', 'faceobf donor', 'faceobf donor+verify', 'faceobf texture')
 
-def _with_identity(ob):
+def compared(ob):
+    "The comparison's callable `(photo, faces, identity) -> (photo, report)` of the `Obfuscator` `ob`: the person's `identity` passed on as `exclude_identity`."
     return lambda photo, faces=None, identity=None: ob(photo, faces, exclude_identity=identity)
 
-def _original(photo, faces=None, identity=None): return as_rgb_uint8(photo), []
+def unchanged(photo, faces=None, identity=None) -> tuple:
+    "The comparison's 'original': the photo as it is, nothing reported."
+    return as_rgb_uint8(photo), []
 
 def evaluation_methods(models, bank=None, names=METHOD_ORDER) -> dict:
     "Name -> `(photo, faces, identity) -> (new photo, report)` for the methods of the comparison in `names`; `models` (a `FaceModels`, or a function that gives them) is asked for only by the U-Net's."
-    unet = lambda **kw: _with_identity(Obfuscator('unet', models=models() if callable(models) else models, bank=bank, **kw))
-    build = {'original': lambda: _original, 'blur': lambda: _with_identity(Obfuscator('blur')),
-             'pixelate': lambda: _with_identity(Obfuscator('pixelate')), 'mask': lambda: _with_identity(Obfuscator('mask')),
+    unet = lambda **kw: compared(Obfuscator('unet', models=models() if callable(models) else models, bank=bank, **kw))
+    build = {'original': lambda: unchanged, 'blur': lambda: compared(Obfuscator('blur')),
+             'pixelate': lambda: compared(Obfuscator('pixelate')), 'mask': lambda: compared(Obfuscator('mask')),
              'faceobf own': lambda: unet(geometry='own', verify=False, tone='drawn'), 'faceobf mean': lambda: unet(geometry='mean', verify=False),
              'faceobf donor': lambda: unet(geometry='donor', verify=False), 'faceobf donor+verify': lambda: unet(geometry='donor'),
-             'faceobf texture': lambda: _with_identity(Obfuscator('texture', models=models() if callable(models) else models, bank=bank))}
+             'faceobf texture': lambda: compared(Obfuscator('texture', models=models() if callable(models) else models, bank=bank))}
     unknown = [n for n in names if n not in build]
     if unknown: raise ValueError(f"unknown methods {unknown}; choose from {', '.join(build)}")
     return {name: build[name]() for name in names}
