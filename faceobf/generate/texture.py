@@ -25,11 +25,11 @@ from .faceparts import (texture_pose, face_height, forehead_points, mirror_landm
 
 # %% auto #0
 __all__ = ['BLEMISH_DARK', 'BLEMISH_AREA', 'EYE_SHADOW', 'YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'TONE_SLACK',
-           'BLEMISHED_COST', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'TEXTURE_ASYMMETRY', 'GENDER_TRIES',
-           'MALE_THRESHOLD', 'TextureUnavailable', 'blemish_area', 'eye_shadow', 'TextureBank', 'default_texture_bank',
-           'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry', 'draw_entry',
-           'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check', 'draw_texture', 'load_classifier',
-           'read_attributes', 'TextureFace']
+           'BLEMISHED_COST', 'FACIAL_HAIR', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'TEXTURE_ASYMMETRY',
+           'GENDER_TRIES', 'MALE_THRESHOLD', 'TextureUnavailable', 'blemish_area', 'eye_shadow', 'TextureBank',
+           'default_texture_bank', 'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry',
+           'draw_entry', 'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check', 'draw_texture',
+           'load_classifier', 'read_attributes', 'TextureFace']
 
 # %% ../../nbs/05f_texture.ipynb #29d7a789
 class TextureUnavailable(RuntimeError):
@@ -157,6 +157,7 @@ WIDE_OPEN = 0.05    # a mouth opened wider than this (a broad smile) shows teeth
 TONE_REACH = 12.0   # an entry's skin lightness (mean L*) may differ from the face's by at most this much, where the bank has such entries left
 TONE_SLACK = 4.0    # where it has none: at most this much further than the nearest it has left
 BLEMISHED_COST = 10.0  # what a blemished entry costs in `choose_entry` (a flipped attribute missed: 20)
+FACIAL_HAIR = ('No_Beard', 'Goatee', 'Mustache', 'Sideburns', '5_o_Clock_Shadow')  # protected attributes held before the mouth's and tone's reaches narrow the choice (make-up and the rest: by cost)
 DARK_MOUTH = 35.0   # darker than this (median L*) is left out where entries that meet as many wanted attributes are lighter: a dark open mouth stretched over a smile reads as a hole
 
 def face_tone(img, landmarks) -> np.ndarray:
@@ -201,9 +202,9 @@ def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None
     if gap[ok].min() > YAW_REACH:
         raise TextureUnavailable(f'the head is turned beyond the texture bank (yaw {yaw:+.2f}; nearest entry {eyaw[ok][gap[ok].argmin()]:+.2f})')
     ok &= gap <= YAW_REACH
-    held = np.flatnonzero(weight >= 100)  # the protected attributes a face texture shows
-    alike = (bank.attributes[idx][:, held] == want[held]).all(1)
-    if (ok & alike).any(): ok &= alike  # as the original's before mouth and tone narrow the choice: a goatee never lands on a shaven chin, nor make-up on a bare face, to match a tone
+    hair = [attribute_index(a) for a in FACIAL_HAIR if weight[attribute_index(a)] > 0]
+    alike = (bank.attributes[idx][:, hair] == want[hair]).all(1)
+    if (ok & alike).any(): ok &= alike  # as the original's before mouth and tone narrow the choice: a goatee or stubble never lands on a shaven chin to match a tone
     mgap = np.abs(bank.pose[idx, 2] - mouth)
     ok &= mgap <= max(MOUTH_REACH, mgap[ok].min())  # lips are never pulled open, nor pressed shut
     tone = np.asarray(tone, np.float32)

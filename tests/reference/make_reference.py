@@ -12,8 +12,8 @@ and when the texture method began to read a face's gender as the mean of the cro
 method began to draw the donor's shape 1.5 times exaggerated with its lopsided part halved (`TEXTURE_ASYMMETRY`; the two
 `texture-default` references changed, every `own` and `unet` one stayed as it was); and when the retry margin went from 0.7
 to 0.75 (`MARGIN`: texture-default/astronaut's first draw, 0.718, is now drawn again; every other reference stayed as it was); and when the texture bank was rebuilt with bearded men's skin measured above
-the beard and five composites per base face (700 entries, 315 of them men's, against 238 and 47: and the protected attributes (facial hair, make-up) held
-before the mouth's and the tone's reaches: every texture reference changed, every `unet`, blur, pixelate and mask one stayed as it was).
+the beard and five composites per base face (700 entries, 315 of them men's, against 238 and 47: and facial hair and stubble (`FACIAL_HAIR`) held before
+the mouth's and the tone's reaches: every texture reference changed, every `unet`, blur, pixelate and mask one stayed as it was).
 """
 import hashlib
 import json
