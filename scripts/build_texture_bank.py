@@ -4,9 +4,9 @@ Usage: python scripts/build_texture_bank.py DATA_ROOT --out faceobf/models/textu
 
 From the training split of DATA_ROOT/celeba-6k (aligned CelebA photos): every face is detected, given
 68 landmarks and a dlib embedding, and put into the canonical 128x128 frame. Faces with glasses, a hat,
-bangs or blur are left out (a bearded man's face is judged above his beard: --no-beards leaves such men out). Each entry is composed of four parts of four different people of the same
-gender and age group (skin and outline, eyes with brows, nose, mouth), turned alike and of similar skin
-tone, warped onto their mean shape and blended band by band; it is drawn into its base person's photo
+bangs or blur are left out (a bearded man's face is judged above his beard; --no-beards leaves such men
+out). Each entry is composed of four parts of four different people of the same gender and age group
+(skin and outline, eyes with brows, nose, mouth), turned alike and of similar skin tone, warped onto their mean shape and blended band by band; it is drawn into its base person's photo
 and kept only when dlib puts it 0.6 or more from every photo of every contributor. Base faces are drawn
 evenly over gender x turn x mouth x skin tone as far as the data allows. Writes texture.npz and its card
 texture.json (licence, data, counts, and per entry the contributors' file names and distances)."""
@@ -119,8 +119,8 @@ def main(argv=None):
     p.add_argument('--faces-cache', default=None, help='keep detected landmarks and embeddings in this .npz to reuse them')
     p.add_argument('--base-uses', type=int, default=5, help='each face is the base of at most this many composites (default: %(default)s)')
     p.add_argument('--no-beards', dest='beards', action='store_false',
-                   help="leave bearded men out (by default a bearded man's skin is measured above his beard, so that he can contribute: "
-                        "without them the bank holds a fifth as many men's entries)")
+                   help="leave bearded men out (by default a bearded man's skin is measured above his beard, so that he can contribute; "
+                        "the shipped bank holds 315 men's entries of 700, the one built without them and with --base-uses 3 held 47 of 238)")
     args = p.parse_args(argv)
 
     from faceobf.core import read_photo, environment, attribute_index, ProcessPool
