@@ -265,6 +265,7 @@ def test_analysis_scripts_explain_themselves_and_missing_data(tmp_path):
                                   ('cpu_generator_benchmark.py', [tmp_path/'none'], 'not a stage-1 cache'),
                                   ('adaptive_attacker.py', [tmp_path, '--cache', tmp_path/'none'], 'no stage-1 cache'),
                                   ('diversity_levers.py', [tmp_path, '--cache', tmp_path/'none'], 'no stage-1 cache'),
+                                  ('texture_rules.py', ['--cache', tmp_path/'none'], 'no stage-1 cache'),
                                   ('texture_measures.py', [tmp_path], 'data/README.md'),
                                   ('build_texture_bank.py', [tmp_path, '--out', tmp_path/'bank'], 'data/README.md'),
                                   ('detector_recall.py', [tmp_path], 'no celeba-wild-dev here'),
