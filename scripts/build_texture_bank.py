@@ -2,14 +2,15 @@
 
 Usage: python scripts/build_texture_bank.py DATA_ROOT --out faceobf/models/texture/ [--entries 700] [--seed 0] [--workers 1]
 
-From the training split of DATA_ROOT/celeba-6k (aligned CelebA photos): every face is detected, given
-68 landmarks and a dlib embedding, and put into the canonical 128x128 frame. Faces with glasses, a hat,
-bangs or blur are left out (a bearded man's face is judged above his beard; --no-beards leaves such men
-out). Each entry is composed of four parts of four different people of the same gender and age group
-(skin and outline, eyes with brows, nose, mouth), turned alike and of similar skin tone, warped onto
-their mean shape and blended band by band; it is drawn into its base person's photo and kept only when dlib puts it 0.6 or more from every photo of every contributor. Base faces are drawn
-evenly over gender x turn x mouth x skin tone as far as the data allows. Writes texture.npz and its card
-texture.json (licence, data, counts, and per entry the contributors' file names and distances)."""
+From the training split of DATA_ROOT/celeba-6k (aligned CelebA photos): every face is detected, given 68
+landmarks and a dlib embedding, and put into the canonical 128x128 frame. Faces with glasses, a hat, bangs or
+blur are left out (a bearded man's face is judged above his beard; --no-beards leaves such men out). Each
+entry is composed of four parts of four different people of the same gender and age group (skin and outline,
+eyes with brows, nose, mouth), turned alike and of similar skin tone, warped onto their mean shape and blended
+band by band; it is drawn into its base person's photo and kept only when dlib puts it 0.6 or more from every
+photo of every contributor. Base faces are drawn evenly over gender x turn x mouth x skin tone as far as the
+data allows. Writes texture.npz and its card texture.json (licence, data, counts, and per entry the
+contributors' file names and distances)."""
 import argparse
 import hashlib
 import json
