@@ -196,21 +196,20 @@ def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None
     eyaw = np.where(mirrored, -bank.pose[idx, 0], bank.pose[idx, 0])
     ok = ~np.isin(idx, np.fromiter((int(e) for e in exclude), int))
     want, weight = wanted_attributes(before, after)
+    miss = (bank.attributes[idx] != want) * weight  # what each entry's attributes cost: a wanted one it lacks
     if before is not None: ok &= bank.attributes[idx, attribute_index('Male')] == want[attribute_index('Male')]
     if not ok.any(): raise TextureUnavailable(f'no entry of the texture bank is left for this face ({len(set(exclude))} excluded)')
     gap = np.abs(eyaw - yaw)
     if gap[ok].min() > YAW_REACH:
         raise TextureUnavailable(f'the head is turned beyond the texture bank (yaw {yaw:+.2f}; nearest entry {eyaw[ok][gap[ok].argmin()]:+.2f})')
     ok &= gap <= YAW_REACH
-    hair = [attribute_index(a) for a in FACIAL_HAIR if weight[attribute_index(a)] > 0]
-    alike = (bank.attributes[idx][:, hair] == want[hair]).all(1)
+    alike = ~(miss[:, [attribute_index(a) for a in FACIAL_HAIR]] > 0).any(1)
     if (ok & alike).any(): ok &= alike  # as the original's before mouth and tone narrow the choice: a goatee or stubble never lands on a shaven chin to match a tone
     mgap = np.abs(bank.pose[idx, 2] - mouth)
     ok &= mgap <= max(MOUTH_REACH, mgap[ok].min())  # lips are never pulled open, nor pressed shut
     tone = np.asarray(tone, np.float32)
     lgap = np.abs(bank.tone[idx, 0] - tone[0])
     ok &= lgap <= max(TONE_REACH, lgap[ok].min() + TONE_SLACK)  # never a pale entry on a dark face (nor the reverse) while a nearer one is left
-    miss = (bank.attributes[idx] != want) * weight
     if mouth > WIDE_OPEN:  # attributes first, then teeth (or lips) rather than a dark hole
         lit = bank.mouth_light[idx] >= DARK_MOUTH
         best = ok & (miss.sum(1) <= miss.sum(1)[ok].min())
