@@ -24,12 +24,12 @@ from .faceparts import (texture_pose, face_height, forehead_points, mirror_landm
                                         feature_mask, skin_mask, skin_like, fit_shading, Shading, TEXTURE_FRAME, PARTS, NOT_DRAWN, _up, _fill)
 
 # %% auto #0
-__all__ = ['BLEMISH_DARK', 'BLEMISH_AREA', 'EYE_SHADOW', 'YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH', 'TONE_SLACK',
-           'BLEMISHED_COST', 'FACIAL_HAIR', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'TEXTURE_ASYMMETRY',
-           'GENDER_TRIES', 'MALE_THRESHOLD', 'TextureUnavailable', 'blemish_area', 'eye_shadow', 'TextureBank',
-           'default_texture_bank', 'load_texture_bank', 'face_tone', 'wanted_attributes', 'shape_gaps', 'choose_entry',
-           'draw_entry', 'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check', 'draw_texture',
-           'load_classifier', 'read_attributes', 'TextureFace']
+__all__ = ['BLEMISH_DARK', 'BLEMISH_AREA', 'EYE_SHADOW', 'EYE_COLOUR', 'YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH',
+           'TONE_SLACK', 'BLEMISHED_COST', 'FACIAL_HAIR', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION',
+           'TEXTURE_ASYMMETRY', 'GENDER_TRIES', 'MALE_THRESHOLD', 'TextureUnavailable', 'blemish_area', 'eye_shadow',
+           'eye_colour', 'TextureBank', 'default_texture_bank', 'load_texture_bank', 'face_tone', 'wanted_attributes',
+           'shape_gaps', 'choose_entry', 'draw_entry', 'with_mouth_of', 'close_lips', 'lips_for_entry',
+           'contributor_check', 'draw_texture', 'load_classifier', 'read_attributes', 'TextureFace']
 
 # %% ../../nbs/05f_texture.ipynb #29d7a789
 class TextureUnavailable(RuntimeError):
@@ -41,6 +41,7 @@ _BANK_ARRAYS = ('jpeg', 'offsets', 'landmarks', 'pose', 'tone', 'attributes', 'o
 BLEMISH_DARK = 14.0  # L* below the skin's local median (15 pixels across in the bank's frame) that makes a pixel part of a spot
 BLEMISH_AREA = 19    # pixels of the bank's frame: a dark spot this large on an entry's skin flags it
 EYE_SHADOW = 0.46    # and so does a ring around an eye this much covered by dark (a strand of hair, a smudge, a black shadow)
+EYE_COLOUR = 0.15    # or this much blue or violet (b* < 0: eye shadow no skin has)
 
 def blemish_area(img, landmarks, dark:float=BLEMISH_DARK) -> int:
     "Pixels of the largest dark spot on the skin (`skin_mask`: eyes, brows, nostrils and lips left out) of the face with `landmarks` in `img`: pixels `dark` L* below the local median lightness, 8-connected."
@@ -50,18 +51,25 @@ def blemish_area(img, landmarks, dark:float=BLEMISH_DARK) -> int:
     n, _, stats, _ = cv2.connectedComponentsWithStats(spot, connectivity=8)
     return int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
 
-def eye_shadow(img, landmarks, drop:float=35.0) -> float:
-    "The larger, over both eyes of the face with `landmarks` in `img`, of the share of a ring around the eye (from 1.15 to 2.2 times its size about its centre: lids, the brow's lower edge, the cheek below) `drop` L* darker than the skin's median."
+def _eye_rings(shape, landmarks):
+    "Masks of a ring around each eye (from 1.15 to 2.2 times its size about its centre: lids, the brow's lower edge, the cheek below)."
     lm = np.asarray(landmarks, np.float32)
-    L = to_lab(as_rgb_uint8(img))[..., 0]
-    skin = skin_mask(L.shape, lm)
-    if skin.sum() < 10: return 0.0
-    dark, share = L < np.median(L[skin]) - drop, 0.0
     for eye in (lm[36:42], lm[42:48]):
         c = eye.mean(0)
-        ring = hull_mask(L.shape, c + (eye - c) * 2.2) & ~hull_mask(L.shape, c + (eye - c) * 1.15)
-        if ring.any(): share = max(share, float((dark & ring).sum() / ring.sum()))
-    return share
+        yield hull_mask(shape, c + (eye - c) * 2.2) & ~hull_mask(shape, c + (eye - c) * 1.15)
+
+def eye_shadow(img, landmarks, drop:float=35.0) -> float:
+    "The larger, over both eyes of the face with `landmarks` in `img`, of the share of a ring around the eye (`_eye_rings`) `drop` L* darker than the skin's median."
+    L = to_lab(as_rgb_uint8(img))[..., 0]
+    skin = skin_mask(L.shape, landmarks)
+    if skin.sum() < 10: return 0.0
+    dark = L < np.median(L[skin]) - drop
+    return max((float(dark[ring].mean()) for ring in _eye_rings(L.shape, landmarks) if ring.any()), default=0.0)
+
+def eye_colour(img, landmarks) -> float:
+    "The larger, over both eyes of the face with `landmarks` in `img`, of the share of the ring around the eye (`_eye_rings`) that is blue or violet: CIELAB b* below 0, which no skin is."
+    b = to_lab(as_rgb_uint8(img))[..., 2]
+    return max((float((b[ring] < 0).mean()) for ring in _eye_rings(b.shape, landmarks) if ring.any()), default=0.0)
 
 class TextureBank:
     "Face-texture entries in the canonical frame, each composed of `PARTS` from four people and checked to be none of them."
@@ -104,10 +112,10 @@ class TextureBank:
 
     @property
     def blemished(self) -> np.ndarray:
-        "Each entry: does its skin hold a dark spot of at least `BLEMISH_AREA` pixels (`blemish_area`), or is an eye ringed by dark beyond `EYE_SHADOW` (`eye_shadow`)?"
+        "Each entry: does its skin hold a dark spot of at least `BLEMISH_AREA` pixels (`blemish_area`), or is an eye ringed by dark beyond `EYE_SHADOW` (`eye_shadow`) or by blue beyond `EYE_COLOUR` (`eye_colour`)?"
         if not hasattr(self, '_blemished'):
             self._blemished = np.array([blemish_area(self.image(i), self.landmarks[i]) >= BLEMISH_AREA or eye_shadow(self.image(i), self.landmarks[i]) > EYE_SHADOW
-                                        for i in range(len(self))], bool)
+                                        or eye_colour(self.image(i), self.landmarks[i]) > EYE_COLOUR for i in range(len(self))], bool)
         return self._blemished
 
     @property
@@ -346,7 +354,11 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
         try:
             if light is None: raise ValueError('no light measured')
             entry_limits = np.percentile(lab[skin], [2, 98], axis=0)
-            lab = lab + clipped(light(P.shape), seen if seen.sum() >= 20 else skin, limits) - clipped(fit_shading(lab, skin, centre, s, orders=light.orders)(P.shape), skin, entry_limits)
+            to = clipped(light(P.shape), seen if seen.sum() >= 20 else skin, limits)
+            was = clipped(fit_shading(lab, skin, centre, s, orders=light.orders)(P.shape), skin, entry_limits)
+            # lightness moves everywhere; colour as much as a pixel is coloured like the skin: white of the eye, teeth and grey shadow stay neutral
+            tinted = np.clip(np.hypot(lab[..., 1], lab[..., 2]) / np.maximum(np.hypot(was[..., 1], was[..., 2]), 1.0), 0, 1)
+            lab = lab + (to - was) * np.dstack([np.ones_like(tinted), tinted, tinted])
             info['light'] = note
         except ValueError: info['light'] = 'face too small to measure its light: left as drawn'
     if shading:  # what the smooth field leaves at the region's edge (a darker jaw, a lit temple), faded in from the edge

@@ -13,7 +13,9 @@ method began to draw the donor's shape 1.5 times exaggerated with its lopsided p
 `texture-default` references changed, every `own` and `unet` one stayed as it was); and when the retry margin went from 0.7
 to 0.75 (`MARGIN`: texture-default/astronaut's first draw, 0.718, is now drawn again; every other reference stayed as it was); and when the texture bank was rebuilt with bearded men's skin measured above
 the beard and five composites per base face (700 entries, 315 of them men's, against 238 and 47: and facial hair and stubble (`FACIAL_HAIR`) held before
-the mouth's and the tone's reaches: every texture reference changed, every `unet`, blur, pixelate and mask one stayed as it was).
+the mouth's and the tone's reaches: every texture reference changed, every `unet`, blur, pixelate and mask one stayed as it was); and when the light swap began to
+move a pixel's colour only as much as it is coloured like the skin, and entries with blue eye shadow (`EYE_COLOUR`) were flagged
+as blemished (every texture reference changed, every `unet`, blur, pixelate and mask one stayed as it was).
 """
 import hashlib
 import json
