@@ -22,11 +22,12 @@ from .core import as_rgb_uint8, read_photo, PhotoError, default_models_dir, CROP
 # %% auto #0
 __all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'SAME_FACE_IOU', 'CENTERFACE_MIN_SCORE', 'CENTERFACE_TILE',
            'CENTERFACE_OVERLAP', 'CENTERFACE_LARGEST', 'CENTERFACE_TO_DLIB', 'DETECTORS', 'DEFAULT_DETECTOR',
-           'STAGE1_DETECTOR', 'CELEBA_FRAME', 'CELEBA_TEMPLATE', 'MATCH_THRESHOLD', 'ModelFileError', 'packaged_file',
-           'dlib_model_path', 'centerface_model_path', 'Face', 'box_iou', 'same_face', 'centerface_boxes',
-           'dlib_style_box', 'DetectorConfig', 'landmarks_in_box', 'detect_faces', 'largest_face', 'show_faces',
-           'five_points', 'similarity_transform', 'transform_points', 'place_shape', 'AlignedFace', 'alignment_matrix',
-           'align_face', 'align_main_face', 'face_embedding', 'forget_embeddings', 'embedding_distance']
+           'STAGE1_DETECTOR', 'UPRIGHT_ROLL', 'CELEBA_FRAME', 'CELEBA_TEMPLATE', 'MATCH_THRESHOLD', 'ModelFileError',
+           'packaged_file', 'dlib_model_path', 'centerface_model_path', 'Face', 'box_iou', 'same_face',
+           'centerface_boxes', 'dlib_style_box', 'DetectorConfig', 'landmarks_in_box', 'upright_landmarks',
+           'detect_faces', 'largest_face', 'show_faces', 'five_points', 'similarity_transform', 'transform_points',
+           'place_shape', 'AlignedFace', 'alignment_matrix', 'align_face', 'align_main_face', 'face_embedding',
+           'forget_embeddings', 'embedding_distance']
 
 # %% ../nbs/00_landmarks.ipynb #b31ed9a2
 DLIB_MODEL_FILES = {
@@ -122,20 +123,22 @@ def _centerface_net():
     return cv2.dnn.readNetFromONNX(str(centerface_model_path()))
 
 def _centerface_pass(img, min_score:float):
-    "Boxes (N x 4: left, top, right, bottom) and scores from one look of CenterFace at RGB `img`, at its own size."
+    "Boxes (N x 4: left, top, right, bottom), scores and rolls (degrees: how far each face's eye line is turned from level, clockwise on screen) from one look of CenterFace at RGB `img`, at its own size."
     h, w = img.shape[:2]
     padded = cv2.copyMakeBorder(img, 0, -h % 32, 0, -w % 32, cv2.BORDER_CONSTANT, value=0)  # its strides need multiples of 32
     net = _centerface_net()
     net.setInput(cv2.dnn.blobFromImage(padded))  # float32, channels first, RGB and unscaled as the network was trained
-    heat, size, offset, _ = net.forward(['537', '538', '539', '540'])  # the fourth: five points per face, not needed
+    heat, size, offset, points = net.forward(['537', '538', '539', '540'])  # the fourth: five points per face (y, x over the box), the eyes first
     ys, xs = np.nonzero(heat[0, 0] >= min_score)
-    if not len(ys): return np.zeros((0, 4), np.float32), np.zeros(0, np.float32)
+    if not len(ys): return np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.float32)
     fh, fw = np.exp(size[0, 0, ys, xs]) * 4, np.exp(size[0, 1, ys, xs]) * 4    # face height, width (pixels)
     cy, cx = (ys + offset[0, 0, ys, xs] + 0.5) * 4, (xs + offset[0, 1, ys, xs] + 0.5) * 4  # face centre
     boxes, scores = np.stack([cx - fw / 2, cy - fh / 2, cx + fw / 2, cy + fh / 2], 1), heat[0, 0, ys, xs]
+    eyes = points[0, :4, ys, xs] * np.stack([fh, fw, fh, fw], 1)  # the two eyes' (y, x) from the box's corner
+    rolls = np.degrees(np.arctan2(eyes[:, 2] - eyes[:, 0], eyes[:, 3] - eyes[:, 1]))
     keep = cv2.dnn.NMSBoxes(np.c_[boxes[:, :2], boxes[:, 2:] - boxes[:, :2]].tolist(), scores.tolist(), min_score, SAME_FACE_IOU)
     keep = np.asarray(keep, int).reshape(-1)
-    return boxes[keep], scores[keep]
+    return boxes[keep], scores[keep], rolls[keep]
 
 def _tiles(length:int, tile:int=CENTERFACE_TILE, overlap:int=CENTERFACE_OVERLAP) -> list:
     "`(start, size)` of the fewest windows no longer than about `tile`, sharing at least `overlap` pixels, that cover `length`."
@@ -145,34 +148,35 @@ def _tiles(length:int, tile:int=CENTERFACE_TILE, overlap:int=CENTERFACE_OVERLAP)
     return [(min(i * (size - overlap), length - size), size) for i in range(n)]
 
 def _merge(found) -> list:
-    "`found`: `(box, score, level, tile)`; each face once: the larger of two boxes of one face, no part of a face found whole elsewhere."
+    "`found`: `(box, score, level, tile, roll)`; each face once (`(box, score, roll)`): the larger of two boxes of one face, no part of a face found whole elsewhere."
     kept = []
-    for box, score, level, tile in sorted(found, key=lambda f: f[0][0] - f[0][2]):  # widest first
+    for box, score, level, tile, roll in sorted(found, key=lambda f: f[0][0] - f[0][2]):  # widest first
         def part_of(k, box=box, level=level, tile=tile):  # mostly inside a wider box found at a coarser scale or in another tile, and not much smaller than it
-            kb, _, kl, kt = k
+            kb, _, kl, kt, _ = k
             iw = max(0, min(box[2], kb[2]) - max(box[0], kb[0])); ih = max(0, min(box[3], kb[3]) - max(box[1], kb[1]))
             return ((kl, kt) != (level, tile) and iw * ih >= 0.5 * (box[2] - box[0]) * (box[3] - box[1])
                     and box[2] - box[0] >= (kb[2] - kb[0]) / 4)
-        if not any(same_face(box, k[0]) or part_of(k) for k in kept): kept.append((box, score, level, tile))
-    return [(b, s) for b, s, _, _ in kept]
+        if not any(same_face(box, k[0]) or part_of(k) for k in kept): kept.append((box, score, level, tile, roll))
+    return [(b, s, r) for b, s, _, _, r in kept]
 
 def centerface_boxes(img, # RGB uint8 photo
                      min_score:float=CENTERFACE_MIN_SCORE, # the lowest score kept
                      upsample:int=0, # doublings of the photo before the first look
+                     rolls:bool=False, # also each face's roll: `[(box, score, roll)]`
                     ) -> list:
-    "CenterFace's faces in `img`, `[(box, score)]`, boxes `(left, top, right, bottom)` as CenterFace draws them (forehead to chin)."
+    "CenterFace's faces in `img`, `[(box, score)]`, boxes `(left, top, right, bottom)` as CenterFace draws them (forehead to chin); with `rolls`, how far each face is turned in the photo's plane (degrees, clockwise on screen; from its eyes)."
     found, level, scale = [], 0, 2.0 ** upsample
     while True:
         copy = img if scale == 1 else cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
         h, w = copy.shape[:2]
         for y, th in _tiles(h):
             for x, tw in _tiles(w):
-                boxes, scores = _centerface_pass(np.ascontiguousarray(copy[y:y + th, x:x + tw]), min_score)
-                found += [(tuple(float(v) / scale for v in b + [x, y, x, y]), float(s), level, (y, x)) for b, s in zip(boxes, scores, strict=True)
-                          if level == 0 or b[2] - b[0] >= _COARSE_MIN]
+                boxes, scores, turns = _centerface_pass(np.ascontiguousarray(copy[y:y + th, x:x + tw]), min_score)
+                found += [(tuple(float(v) / scale for v in b + [x, y, x, y]), float(s), level, (y, x), float(r))
+                          for b, s, r in zip(boxes, scores, turns, strict=True) if level == 0 or b[2] - b[0] >= _COARSE_MIN]
         if min(h, w) <= CENTERFACE_LARGEST: break
         level, scale = level + 1, scale / _PYRAMID
-    return _merge(found)
+    return [f if rolls else f[:2] for f in _merge(found)]
 
 # %% ../nbs/00_landmarks.ipynb #72b46636
 CENTERFACE_TO_DLIB = (1.05, 0.06)  # dlib's side / CenterFace's width; how much lower dlib's centre lies / CenterFace's height
@@ -214,14 +218,14 @@ STAGE1_DETECTOR = DetectorConfig('hog', min_score=0.3, min_side=320, max_upsampl
 def _box(rect) -> tuple: return (rect.left(), rect.top(), rect.right(), rect.bottom())
 
 def _find_boxes(img, detector, upsample) -> list:
-    "`[(box, score)]` from one detector, boxes dlib-style; 'both' is CenterFace's (at its own scale) and dlib's CNN's union, a face they both find counted once."
-    if detector == 'centerface': return [(dlib_style_box(b), s) for b, s in centerface_boxes(img, upsample=upsample)]
+    "`[(box, score, roll)]` from one detector, boxes dlib-style, rolls CenterFace's (dlib's detectors find upright faces only: 0); 'both' is CenterFace's (at its own scale) and dlib's CNN's union, a face they both find counted once."
+    if detector == 'centerface': return [(dlib_style_box(b), s, r) for b, s, r in centerface_boxes(img, upsample=upsample, rolls=True)]
     if detector == 'hog':
         rects, scores, _ = _hog_detector().run(img, upsample, 0.0)
-        return [(_box(r), s) for r, s in zip(rects, scores, strict=True)]
-    if detector == 'mmod': return [(_box(d.rect), d.confidence) for d in _mmod_detector()(img, upsample)]
+        return [(_box(r), s, 0.0) for r, s in zip(rects, scores, strict=True)]
+    if detector == 'mmod': return [(_box(d.rect), d.confidence, 0.0) for d in _mmod_detector()(img, upsample)]
     first = _find_boxes(img, 'centerface', 0)
-    return first + [(b, s) for b, s in _find_boxes(img, 'mmod', upsample) if not any(same_face(b, h) for h, _ in first)]
+    return first + [f for f in _find_boxes(img, 'mmod', upsample) if not any(same_face(f[0], h[0]) for h in first)]
 
 def landmarks_in_box(img, box) -> np.ndarray:
     "dlib's 68 landmarks for the face in `box` (left, top, right, bottom) of RGB image `img`."
@@ -229,16 +233,37 @@ def landmarks_in_box(img, box) -> np.ndarray:
     shape = _shape_predictor()(img, dlib.rectangle(*map(int, box)))
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
 
+UPRIGHT_ROLL = 15.0  # degrees: a face CenterFace sees turned further than this in the photo's plane is turned upright before dlib places its landmarks
+
+def upright_landmarks(img, box, roll:float, rounds:int=3) -> np.ndarray:
+    "dlib's 68 landmarks, in `img`'s pixels, of the face in `box` turned `roll` degrees in the photo's plane (clockwise on screen): the photo around it turned upright, the face boxed there by CenterFace (and turned again while it still looks turned, at most `rounds` times), the landmarks placed and turned back."
+    l, t, r, b = box
+    centre, side = np.array([(l + r) / 2, (t + b) / 2]), max(r - l, b - t)
+    size, img = int(3 * side), as_rgb_uint8(img)
+    for _ in range(rounds):
+        M = cv2.getRotationMatrix2D(tuple(centre), float(roll), 1.0)  # counter-clockwise by `roll`: the eye line level
+        M[:, 2] += size / 2 - centre  # the face's centre to the middle of a square 3 boxes wide
+        up = cv2.warpAffine(img, M, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        found = centerface_boxes(up, rolls=True)
+        near = min(found, key=lambda f: np.hypot((f[0][0] + f[0][2] - size) / 2, (f[0][1] + f[0][3] - size) / 2)) if found else None
+        if near is None or abs(near[2]) <= UPRIGHT_ROLL: break
+        roll += near[2]  # CenterFace reads a face far from upright as less turned than it is
+    if near: ub = dlib_style_box(near[0])
+    else: ub = tuple(int(round(v)) for v in (size / 2 - side / 2, size / 2 - side / 2, size / 2 + side / 2, size / 2 + side / 2))
+    back = cv2.invertAffineTransform(M)
+    return (landmarks_in_box(up, ub) @ back[:, :2].T + back[:, 2]).astype(np.float32)
+
 def detect_faces(img, # photo: RGB, gray or RGBA array
                  config:DetectorConfig=DEFAULT_DETECTOR, # how to find them
                 ) -> list:
     "Every face in `img` with its 68 landmarks, largest first; an empty list when there is none."
     img = as_rgb_uint8(img)
     up = config.upsample_for(img.shape)
-    found = [(box, s) for box, s in _find_boxes(img, config.detector, up) if s >= config.min_score]
+    found = [f for f in _find_boxes(img, config.detector, up) if f[1] >= config.min_score]
     if not found and config.retry:
-        found = [(box, s) for box, s in _find_boxes(img, config.detector, up + 1) if s >= config.min_score]
-    faces = [Face(box, float(score), landmarks_in_box(img, box)) for box, score in found]
+        found = [f for f in _find_boxes(img, config.detector, up + 1) if f[1] >= config.min_score]
+    faces = [Face(box, float(score), upright_landmarks(img, box, roll) if abs(roll) > UPRIGHT_ROLL else landmarks_in_box(img, box))
+             for box, score, roll in found]
     return sorted(faces, key=lambda f: -f.width)
 
 def largest_face(img, config:DetectorConfig=DEFAULT_DETECTOR):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .landmarks import Face, DetectorConfig, detect_faces, landmarks_in_box, same_face, box_iou, transform_points, MATCH_THRESHOLD
+from .landmarks import Face, DetectorConfig, detect_faces, landmarks_in_box, upright_landmarks, UPRIGHT_ROLL, same_face, box_iou, transform_points, MATCH_THRESHOLD
 from .generate.obfuscator import Obfuscator
 
 # %% auto #0
@@ -120,7 +120,7 @@ def moved_box(box, M) -> tuple:
     return box_of(transform_points(M, [[l, t], [r, t], [l, b], [r, b]]))
 
 def follow_face(prev_gray, gray, frame, landmarks, box):
-    "`(landmarks, box)` of a face seen at `landmarks`/`box` in the frame before, in `frame`: its inner points followed by optical flow (a similarity fitted by RANSAC), then dlib's 68 landmarks placed in the moved box (carried with it when the box reaches the frame's edge); None when the flow finds no motion."
+    "`(landmarks, box)` of a face seen at `landmarks`/`box` in the frame before, in `frame`: its inner points followed by optical flow (a similarity fitted by RANSAC), then dlib's 68 landmarks placed in the moved box (turned upright first, `upright_landmarks`, when the face is turned beyond `UPRIGHT_ROLL`; carried with the box when it reaches the frame's edge); None when the flow finds no motion."
     pts = np.asarray(landmarks[17:], np.float32).reshape(-1, 1, 2)  # brows, nose, eyes, mouth: the jaw line lies on the background's edge
     nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev_gray, gray, pts, None, winSize=(21, 21), maxLevel=3)
     good = st.ravel() == 1
@@ -130,8 +130,11 @@ def follow_face(prev_gray, gray, frame, landmarks, box):
     scale = float(np.sqrt(abs(np.linalg.det(M[:, :2]))))
     if not 0.85 < scale < 1.18: return None  # a face does not grow or shrink that much from one frame to the next: flow lost
     new_box = moved_box(box, M)
-    if cut_by_edge(new_box, frame.shape): return transform_points(M, landmarks).astype(np.float32), new_box  # dlib's fit strays on a face cut by the edge: carried
-    return landmarks_in_box(frame, new_box), new_box
+    carried = transform_points(M, landmarks).astype(np.float32)
+    if cut_by_edge(new_box, frame.shape): return carried, new_box  # dlib's fit strays on a face cut by the edge: carried
+    eyes = carried[42:48].mean(0) - carried[36:42].mean(0)
+    roll = float(np.degrees(np.arctan2(eyes[1], eyes[0])))  # a face turned in the frame's plane is placed upright, as `detect_faces` does
+    return (upright_landmarks(frame, new_box, roll) if abs(roll) > UPRIGHT_ROLL else landmarks_in_box(frame, new_box)), new_box
 
 def cut_by_edge(box, shape) -> bool:
     "Does `box` reach the edge of a frame of `shape`, or past it?"
