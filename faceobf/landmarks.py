@@ -233,25 +233,27 @@ def landmarks_in_box(img, box) -> np.ndarray:
     shape = _shape_predictor()(img, dlib.rectangle(*map(int, box)))
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
 
-UPRIGHT_ROLL = 15.0  # degrees: a face CenterFace sees turned further than this in the photo's plane is turned upright before dlib places its landmarks
+UPRIGHT_ROLL = 25.0  # degrees: a face CenterFace sees turned further than this in the photo's plane is turned upright before dlib places its landmarks (CenterFace reads a turn of 35 degrees as about 25; dlib places an upright face's landmarks well up to there)
 
 def upright_landmarks(img, box, roll:float, rounds:int=3) -> np.ndarray:
-    "dlib's 68 landmarks, in `img`'s pixels, of the face in `box` turned `roll` degrees in the photo's plane (clockwise on screen): the photo around it turned upright, the face boxed there by CenterFace (and turned again while it still looks turned, at most `rounds` times), the landmarks placed and turned back."
+    "dlib's 68 landmarks, in `img`'s pixels, of the face in `box` turned `roll` degrees in the photo's plane (clockwise on screen): the photo around it turned upright, the face boxed there again by CenterFace (and turned again while it still looks turned, at most `rounds` times), the landmarks placed and turned back; where the upright view shows no face of about the box's size at its middle, `landmarks_in_box`'s."
     l, t, r, b = box
     centre, side = np.array([(l + r) / 2, (t + b) / 2]), max(r - l, b - t)
     size, img = int(3 * side), as_rgb_uint8(img)
+    def confirmed(f):  # a box of about the face's size, about where the face was
+        w = f[0][2] - f[0][0]
+        return 0.6 * (r - l) < w < 1.6 * (r - l) and np.hypot((f[0][0] + f[0][2] - size) / 2, (f[0][1] + f[0][3] - size) / 2) < 0.4 * side
     for _ in range(rounds):
         M = cv2.getRotationMatrix2D(tuple(centre), float(roll), 1.0)  # counter-clockwise by `roll`: the eye line level
         M[:, 2] += size / 2 - centre  # the face's centre to the middle of a square 3 boxes wide
-        up = cv2.warpAffine(img, M, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        found = centerface_boxes(up, rolls=True)
-        near = min(found, key=lambda f: np.hypot((f[0][0] + f[0][2] - size) / 2, (f[0][1] + f[0][3] - size) / 2)) if found else None
-        if near is None or abs(near[2]) <= UPRIGHT_ROLL: break
+        up = cv2.warpAffine(img, M, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        found = [f for f in centerface_boxes(up, rolls=True) if confirmed(f)]
+        if not found: return landmarks_in_box(img, box)
+        near = max(found, key=lambda f: f[1])
+        if abs(near[2]) <= UPRIGHT_ROLL: break
         roll += near[2]  # CenterFace reads a face far from upright as less turned than it is
-    if near: ub = dlib_style_box(near[0])
-    else: ub = tuple(int(round(v)) for v in (size / 2 - side / 2, size / 2 - side / 2, size / 2 + side / 2, size / 2 + side / 2))
     back = cv2.invertAffineTransform(M)
-    return (landmarks_in_box(up, ub) @ back[:, :2].T + back[:, 2]).astype(np.float32)
+    return (landmarks_in_box(up, dlib_style_box(near[0])) @ back[:, :2].T + back[:, 2]).astype(np.float32)
 
 def detect_faces(img, # photo: RGB, gray or RGBA array
                  config:DetectorConfig=DEFAULT_DETECTOR, # how to find them
