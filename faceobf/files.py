@@ -266,7 +266,7 @@ def summary(results:list, passed_over:list=()) -> tuple:
             + (f" ({', '.join(methods)})" if methods else '') + f", {sum('fallback' in f for f in faces)} fallback(s)")
     if checked:
         last += (f"; {sum(f.get('verified', False) for f in checked)} verified, {sum(f.get('tries', 1) > 1 for f in checked)} retried, "
-                 f"{sum(f['method'] == 'mask' for f in checked)} masked by the verification")
+                 f"{sum(f['method'] == 'mask' for f in checked)} masked (the notes above say why)")
     if any(f.get('unverified') for f in faces): last += f"; {sum(bool(f.get('unverified')) for f in faces)} unverified"
     flipped = next((f['flipped'] for f in faces if 'flipped' in f), None)
     if flipped: last += f"; flipped {', '.join(flipped)}"
