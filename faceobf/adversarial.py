@@ -16,7 +16,7 @@ import keras
 from keras import layers, ops
 
 from .core import atomic_write, ATTRIBUTE_NAMES, PROTECTED_ATTRIBUTES
-from .landmarks import place_shape
+from .points import place_shape
 from .masking import faces_mask, hide_faces
 from .reconnet import build_reconnet, ssim
 from .training import ReconPreset, get_preset, write_model_card, run_callbacks, run_epochs, read_log

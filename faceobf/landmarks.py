@@ -18,16 +18,16 @@ import cv2
 import numpy as np
 
 from .core import as_rgb_uint8, read_photo, PhotoError, default_models_dir, CROP_SIZE
+from .points import CELEBA_FRAME, CELEBA_TEMPLATE, five_points, similarity_transform, transform_points
 
 # %% auto #0
 __all__ = ['DLIB_MODEL_FILES', 'LANDMARK_GROUPS', 'SAME_FACE_IOU', 'CENTERFACE_MIN_SCORE', 'CENTERFACE_TILE',
            'CENTERFACE_OVERLAP', 'CENTERFACE_LARGEST', 'CENTERFACE_TO_DLIB', 'DETECTORS', 'DEFAULT_DETECTOR',
-           'STAGE1_DETECTOR', 'UPRIGHT_ROLL', 'CELEBA_FRAME', 'CELEBA_TEMPLATE', 'MATCH_THRESHOLD', 'ModelFileError',
-           'packaged_file', 'dlib_model_path', 'centerface_model_path', 'Face', 'box_iou', 'same_face',
-           'centerface_boxes', 'dlib_style_box', 'DetectorConfig', 'landmarks_in_box', 'upright_landmarks',
-           'detect_faces', 'largest_face', 'show_faces', 'five_points', 'similarity_transform', 'transform_points',
-           'place_shape', 'AlignedFace', 'alignment_matrix', 'align_face', 'align_main_face', 'face_embedding',
-           'forget_embeddings', 'embedding_distance']
+           'STAGE1_DETECTOR', 'UPRIGHT_ROLL', 'MATCH_THRESHOLD', 'ModelFileError', 'packaged_file', 'dlib_model_path',
+           'centerface_model_path', 'Face', 'box_iou', 'same_face', 'centerface_boxes', 'dlib_style_box',
+           'DetectorConfig', 'landmarks_in_box', 'upright_landmarks', 'detect_faces', 'largest_face', 'show_faces',
+           'AlignedFace', 'alignment_matrix', 'align_face', 'align_main_face', 'face_embedding', 'forget_embeddings',
+           'embedding_distance']
 
 # %% ../nbs/00_landmarks.ipynb #b31ed9a2
 DLIB_MODEL_FILES = {
@@ -252,8 +252,7 @@ def upright_landmarks(img, box, roll:float, rounds:int=3) -> np.ndarray:
         near = max(found, key=lambda f: f[1])
         if abs(near[2]) <= UPRIGHT_ROLL: break
         roll += near[2]  # CenterFace reads a face far from upright as less turned than it is
-    back = cv2.invertAffineTransform(M)
-    return (landmarks_in_box(up, dlib_style_box(near[0])) @ back[:, :2].T + back[:, 2]).astype(np.float32)
+    return transform_points(cv2.invertAffineTransform(M), landmarks_in_box(up, dlib_style_box(near[0]))).astype(np.float32)
 
 def detect_faces(img, # photo: RGB, gray or RGBA array
                  config:DetectorConfig=DEFAULT_DETECTOR, # how to find them
@@ -290,45 +289,6 @@ def show_faces(img, faces, ax=None, title=None):
             ax.scatter(pts[:, 0], pts[:, 1], s=6, c=_GROUP_COLOURS[group], label=group)
     if title: ax.set_title(title)
     return ax
-
-# %% ../nbs/00_landmarks.ipynb #4024bbbe
-CELEBA_FRAME = (218, 178)  # height, width of img_align_celeba
-CELEBA_TEMPLATE = np.array([[69.50, 112.63],   # left eye centre (in the image)
-                            [107.63, 112.67],  # right eye centre
-                            [88.06, 135.07],   # nose tip
-                            [71.18, 152.78],   # left mouth corner
-                            [105.83, 152.83]], # right mouth corner
-                           dtype=np.float64)
-
-def five_points(landmarks) -> np.ndarray:
-    "Eye centres, nose tip and mouth corners from 68 landmarks, in `CELEBA_TEMPLATE`'s order."
-    lm = np.asarray(landmarks, dtype=np.float64)
-    return np.stack([lm[36:42].mean(0), lm[42:48].mean(0), lm[30], lm[48], lm[54]])
-
-def similarity_transform(src, dst) -> np.ndarray:
-    "2x3 matrix of the rotation+scale+shift that maps points `src` onto `dst` with least squared error."
-    src, dst = np.asarray(src, np.float64), np.asarray(dst, np.float64)
-    ms, md = src.mean(0), dst.mean(0)
-    s, d = src - ms, dst - md
-    # z = a + ib acts on points as complex numbers: the least-squares solution is <d,s>/|s|^2
-    zs, zd = s[:, 0] + 1j * s[:, 1], d[:, 0] + 1j * d[:, 1]
-    denom = (np.abs(zs) ** 2).sum()
-    if denom < 1e-12: raise ValueError("landmarks are degenerate (all at one point)")
-    z = (zd * np.conj(zs)).sum() / denom
-    a, b = z.real, z.imag
-    R = np.array([[a, -b], [b, a]])
-    return np.hstack([R, (md - R @ ms)[:, None]])
-
-def transform_points(M, pts) -> np.ndarray:
-    "Apply the 2x3 affine matrix `M` to an Nx2 array of points."
-    pts = np.asarray(pts, np.float64)
-    return pts @ np.asarray(M)[:, :2].T + np.asarray(M)[:, 2]
-
-def place_shape(shape, landmarks, size) -> np.ndarray:
-    "`shape` (crop units) in crop pixels, moved, turned and scaled onto `landmarks` (crop pixels) by least squares."
-    h, w = size
-    pts = np.asarray(shape, np.float64) * [w, h]
-    return transform_points(similarity_transform(pts, landmarks), pts).astype(np.float32)
 
 # %% ../nbs/00_landmarks.ipynb #c4eca491
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core import atomic_write, default_models_dir, attribute_index, ATTRIBUTE_NAMES
-from ..landmarks import place_shape, ModelFileError
+from ..landmarks import ModelFileError
+from ..points import place_shape
 from ..masking import face_ellipse, faces_mask
 from .vocabulary import GEOMETRIES
 from .faceparts import mirror_landmarks
