@@ -129,7 +129,7 @@ def main(argv=None):
     from faceobf.landmarks import MATCH_THRESHOLD
     from faceobf.generate.faceparts import (TEXTURE_FRAME, PARTS, PART_ATTRIBUTES, OCCLUDERS, canonical_face, skin_share,
                                             delaunay_triangles, skin_mask, texture_pose, to_lab, warp_points)
-    from faceobf.generate.texture import TextureBank
+    from faceobf.generate.bank import TextureBank
     from faceobf.training import MODEL_LICENCE
 
     root = Path(args.data_root)/'celeba-6k'

@@ -73,7 +73,8 @@ def main(argv=None):
     from faceobf.generate.methods import obfuscation_region
     from faceobf.generate.obfuscator import Obfuscator
     from faceobf.generate.faceparts import face_height
-    from faceobf.generate.texture import load_texture_bank, read_attributes, GENDER_TRIES, MALE_THRESHOLD
+    from faceobf.generate.bank import load_texture_bank
+    from faceobf.generate.texture import read_attributes, GENDER_TRIES, MALE_THRESHOLD
 
     t_start = time.time()
     bank, models = load_texture_bank(args.bank), load_models()

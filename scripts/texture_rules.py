@@ -30,12 +30,12 @@ def main(argv=None):
     from faceobf.core import PROTECTED_ATTRIBUTES, environment, write_table
     from faceobf.dataset import Stage1Cache
     from faceobf.evaluate.generators import load_judge, grade_generators
-    from faceobf.generate import texture
+    from faceobf.generate import texture, choice
     from faceobf.generate.faceparts import NOT_DRAWN
     from faceobf.generate.shipped import load_models
     cache = Path(args.cache)/'celeba-6k'
     if not (cache/'manifest.json').is_file(): raise SystemExit(f'texture_rules: no stage-1 cache at {cache}; see data/README.md')
-    shipped = texture.FACIAL_HAIR
+    shipped = choice.FACIAL_HAIR
     rules = {'nothing held first': (),
              f"facial hair and stubble held first (shipped: {', '.join(shipped)})": shipped,
              'every protected attribute held first (make-up, lipstick, rosy cheeks, double chin too)':
@@ -47,14 +47,14 @@ def main(argv=None):
     rows, t0 = [], time.time()
     try:
         for name, held in rules.items():
-            texture.FACIAL_HAIR = held
+            choice.FACIAL_HAIR = held
             for seed in args.seeds:
                 g = grade_generators(judge, faces, {name: texture.TextureFace(models=models)}, seed=seed)[name]
                 rows.append(dict(rule=name, seed=seed, **{k: g[k] for k in ('flipped_read_as_flipped', 'unflipped_unchanged', 'male_kept',
                                                                            'frechet_distance', 'diversity', 'sharpness')}, masked=g.get('masked')))
                 print(rows[-1], file=sys.stderr)
     finally:
-        texture.FACIAL_HAIR = shipped
+        choice.FACIAL_HAIR = shipped
     table = [{'rule': r['rule'], 'seed': r['seed'], 'flips read': f"{r['flipped_read_as_flipped']:.1%}", 'unflipped unchanged': f"{r['unflipped_unchanged']:.1%}",
               'Male kept': f"{r['male_kept']:.1%}", 'Fréchet distance': f"{r['frechet_distance']:.2f}", 'diversity': f"{r['diversity']:.2f}",
               'sharpness': f"{r['sharpness']:.2f}", 'masked': r['masked']} for r in rows]

@@ -9,7 +9,7 @@ from faceobf.core import sample_photos, attribute_index
 from faceobf.landmarks import MATCH_THRESHOLD
 from faceobf.generate.obfuscator import Obfuscator
 from faceobf.generate.faceparts import PARTS
-from faceobf.generate.texture import load_texture_bank, default_texture_bank
+from faceobf.generate.bank import load_texture_bank, default_texture_bank
 
 
 class AllAbsent:

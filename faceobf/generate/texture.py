@@ -12,229 +12,25 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..core import as_rgb_uint8, atomic_write, default_models_dir, ATTRIBUTE_NAMES, PROTECTED_ATTRIBUTES, attribute_index
+from ..core import as_rgb_uint8, default_models_dir, attribute_index
 from ..landmarks import Face, ModelFileError, similarity_transform, transform_points, face_embedding, align_face, _warp_shrinking
 from ..masking import hull_mask, face_ellipse
 from .vocabulary import get_policy
 from .geometry import make_geometry, DonorBank
 from .methods import Replacement, Fill, paste_inside
 from .shipped import SHIPPED_GENERATORS
-from .faceparts import (texture_pose, face_height, forehead_points, mirror_landmarks, warp_points,
+from .bank import TextureUnavailable, TextureBank, load_texture_bank
+from .choice import face_tone, choose_entry, MOUTH_REACH
+from .faceparts import (texture_pose, face_height, forehead_points, warp_points,
                                         delaunay_triangles, piecewise_warp, pyramid_blend, to_lab, from_lab, face_region,
-                                        feature_mask, skin_mask, skin_like, fit_shading, Shading, TEXTURE_FRAME, PARTS, NOT_DRAWN, _up, _fill)
+                                        feature_mask, skin_mask, skin_like, fit_shading, Shading, _up, _fill)
 
 # %% auto #0
-__all__ = ['BLEMISH_DARK', 'BLEMISH_AREA', 'EYE_SHADOW', 'EYE_COLOUR', 'YAW_REACH', 'MOUTH_REACH', 'WIDE_OPEN', 'TONE_REACH',
-           'TONE_SLACK', 'BLEMISHED_COST', 'FACIAL_HAIR', 'DARK_MOUTH', 'LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION',
-           'TEXTURE_ASYMMETRY', 'GENDER_TRIES', 'MALE_THRESHOLD', 'TextureUnavailable', 'blemish_area', 'eye_shadow',
-           'eye_colour', 'TextureBank', 'default_texture_bank', 'load_texture_bank', 'face_tone', 'wanted_attributes',
-           'shape_gaps', 'choose_entry', 'draw_entry', 'with_mouth_of', 'close_lips', 'lips_for_entry',
-           'contributor_check', 'draw_texture', 'load_classifier', 'read_attributes', 'TextureFace']
+__all__ = ['LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'TEXTURE_ASYMMETRY', 'GENDER_TRIES', 'MALE_THRESHOLD', 'draw_entry',
+           'with_mouth_of', 'close_lips', 'lips_for_entry', 'contributor_check', 'draw_texture', 'load_classifier',
+           'read_attributes', 'TextureFace']
 
-# %% ../../nbs/05f_texture.ipynb #29d7a789
-class TextureUnavailable(RuntimeError):
-    "No entry of the texture bank can be drawn for this face; the message says why (the caller masks the face instead)."
-
-_BANK_ARRAYS = ('jpeg', 'offsets', 'landmarks', 'pose', 'tone', 'attributes', 'occluders', 'contributors', 'distances',
-                'person_distances', 'files', 'identity', 'embeddings', 'mean_shape', 'triangles')
-
-BLEMISH_DARK = 14.0  # L* below the skin's local median (15 pixels across in the bank's frame) that makes a pixel part of a spot
-BLEMISH_AREA = 19    # pixels of the bank's frame: a dark spot this large on an entry's skin flags it
-EYE_SHADOW = 0.46    # and so does a ring around an eye this much covered by dark (a strand of hair, a smudge, a black shadow)
-EYE_COLOUR = 0.15    # or this much blue or violet (b* < 0: eye shadow no skin has)
-
-def blemish_area(img, landmarks, dark:float=BLEMISH_DARK) -> int:
-    "Pixels of the largest dark spot on the skin (`skin_mask`: eyes, brows, nostrils and lips left out) of the face with `landmarks` in `img`: pixels `dark` L* below the local median lightness, 8-connected."
-    L = to_lab(as_rgb_uint8(img))[..., 0].astype(np.float32)
-    local = cv2.medianBlur(np.clip(L * 2.55, 0, 255).astype(np.uint8), 15).astype(np.float32) / 2.55
-    spot = cv2.morphologyEx((((local - L) > dark) & skin_mask(L.shape, landmarks)).astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(spot, connectivity=8)
-    return int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
-
-def _eye_rings(shape, landmarks):
-    "Masks of a ring around each eye (from 1.15 to 2.2 times its size about its centre: lids, the brow's lower edge, the cheek below)."
-    lm = np.asarray(landmarks, np.float32)
-    for eye in (lm[36:42], lm[42:48]):
-        c = eye.mean(0)
-        yield hull_mask(shape, c + (eye - c) * 2.2) & ~hull_mask(shape, c + (eye - c) * 1.15)
-
-def eye_shadow(img, landmarks, drop:float=35.0) -> float:
-    "The larger, over both eyes of the face with `landmarks` in `img`, of the share of a ring around the eye (`_eye_rings`) `drop` L* darker than the skin's median."
-    L = to_lab(as_rgb_uint8(img))[..., 0]
-    skin = skin_mask(L.shape, landmarks)
-    if skin.sum() < 10: return 0.0
-    dark = L < np.median(L[skin]) - drop
-    return max((float(dark[ring].mean()) for ring in _eye_rings(L.shape, landmarks) if ring.any()), default=0.0)
-
-def eye_colour(img, landmarks) -> float:
-    "The larger, over both eyes of the face with `landmarks` in `img`, of the share of the ring around the eye (`_eye_rings`) that is blue or violet: CIELAB b* below 0, which no skin is."
-    b = to_lab(as_rgb_uint8(img))[..., 2]
-    return max((float((b[ring] < 0).mean()) for ring in _eye_rings(b.shape, landmarks) if ring.any()), default=0.0)
-
-class TextureBank:
-    "Face-texture entries in the canonical frame, each composed of `PARTS` from four people and checked to be none of them."
-    def __init__(self, **arrays):
-        missing = [k for k in _BANK_ARRAYS if k not in arrays]
-        if missing: raise ValueError(f"a texture bank needs {', '.join(missing)}")
-        for k in _BANK_ARRAYS: setattr(self, k, np.asarray(arrays[k]))
-        n = len(self.offsets) - 1
-        for k in ('landmarks', 'pose', 'tone', 'attributes', 'occluders', 'contributors', 'distances', 'person_distances'):
-            if len(getattr(self, k)) != n: raise ValueError(f'{k}: {len(getattr(self, k))} rows for {n} entries')
-        self._images = {}
-
-    def __len__(self): return len(self.offsets) - 1
-    def __repr__(self):
-        return f"TextureBank({len(self):,} entries of {self.size}x{self.size} from {len(np.unique(self.identity[self.contributors]))} people)"
-
-    @property
-    def size(self) -> int: return TEXTURE_FRAME
-
-    def image(self, i:int, mirrored:bool=False) -> np.ndarray:
-        "Entry `i`'s RGB uint8 image in the canonical frame (flipped left to right when `mirrored`)."
-        if i not in self._images:
-            self._images[i] = cv2.imdecode(self.jpeg[self.offsets[i]:self.offsets[i + 1]], cv2.IMREAD_COLOR)[..., ::-1].copy()
-        return self._images[i][:, ::-1].copy() if mirrored else self._images[i]
-
-    def shape(self, i:int, mirrored:bool=False) -> np.ndarray:
-        "Entry `i`'s 68 landmarks in the canonical frame (of its mirror image when `mirrored`)."
-        return mirror_landmarks(self.landmarks[i], self.size) if mirrored else self.landmarks[i].astype(np.float32)
-
-    @property
-    def mouth_light(self) -> np.ndarray:
-        "Each entry's median CIELAB lightness inside its inner lips (60-67): teeth are light, an open mouth's shadow dark; 100 where the lips meet."
-        if not hasattr(self, '_mouth_light'):
-            light = np.full(len(self), 100.0, np.float32)
-            for i in range(len(self)):
-                inner = hull_mask(self.image(i).shape, self.landmarks[i, 60:68])
-                if inner.sum() >= 4: light[i] = np.median(to_lab(self.image(i))[inner][:, 0])
-            self._mouth_light = light
-        return self._mouth_light
-
-    @property
-    def blemished(self) -> np.ndarray:
-        "Each entry: does its skin hold a dark spot of at least `BLEMISH_AREA` pixels (`blemish_area`), or is an eye ringed by dark beyond `EYE_SHADOW` (`eye_shadow`) or by blue beyond `EYE_COLOUR` (`eye_colour`)?"
-        if not hasattr(self, '_blemished'):
-            self._blemished = np.array([blemish_area(self.image(i), self.landmarks[i]) >= BLEMISH_AREA or eye_shadow(self.image(i), self.landmarks[i]) > EYE_SHADOW
-                                        or eye_colour(self.image(i), self.landmarks[i]) > EYE_COLOUR for i in range(len(self))], bool)
-        return self._blemished
-
-    @property
-    def mirrored_landmarks(self) -> np.ndarray:
-        "Every entry's landmarks in its mirror image (n, 68, 2)."
-        if not hasattr(self, '_mirrored'): self._mirrored = np.stack([mirror_landmarks(l, self.size) for l in self.landmarks])
-        return self._mirrored
-
-    def contributor_files(self, i:int) -> dict:
-        "Part -> CelebA file name of entry `i`'s contributors."
-        return {p: str(self.files[c]) for p, c in zip(PARTS, self.contributors[i], strict=True)}
-
-    def contributor_embeddings(self, i:int) -> np.ndarray:
-        "(5, 128) dlib embeddings of entry `i`'s contributors' photos, in `PARTS` order."
-        return self.embeddings[self.contributors[i]].astype(np.float32)
-
-    def nearest_contributor(self, i:int, embedding) -> tuple:
-        "`(distance, part)`: how close `embedding` (a drawn face) comes to the nearest of entry `i`'s contributors."
-        d = np.linalg.norm(self.contributor_embeddings(i) - np.asarray(embedding, np.float32), axis=1)
-        return float(d.min()), PARTS[int(d.argmin())]
-
-    def save(self, path) -> Path:
-        "Write the bank as one compressed `.npz` (atomically)."
-        path = Path(path)
-        with atomic_write(path) as tmp, open(tmp, 'wb') as f: np.savez_compressed(f, **{k: getattr(self, k) for k in _BANK_ARRAYS})
-        return path
-
-def default_texture_bank() -> Path:
-    "Where the package keeps its texture bank."
-    return default_models_dir()/'texture'/'texture.npz'
-
-def load_texture_bank(path=None) -> TextureBank:
-    "The texture bank at `path` (default: the one shipped with the package)."
-    path = Path(path) if path else default_texture_bank()
-    if not path.is_file():
-        raise ModelFileError(f"{path}: texture bank missing; rebuild it with `./run.sh models PATH/TO/CELEBA` "
-                             "(scripts/build_texture_bank.py), reinstall faceobf, or choose another method (--method unet, blur, mask)")
-    try:
-        with np.load(path) as z: return TextureBank(**{k: z[k] for k in z.files})
-    except (ValueError, OSError, KeyError) as e:
-        raise ModelFileError(f"{path}: not a texture bank ({e}); rebuild it with `./run.sh models PATH/TO/CELEBA`") from None
-
-# %% ../../nbs/05f_texture.ipynb #5c0a1b34
-YAW_REACH = 0.07    # an entry's yaw may differ from the head's by at most this much (the yaw of a well turned head is about 0.3)
-MOUTH_REACH = 0.03  # and its mouth opening (over the face's height) by at most this much, where the bank has such entries
-WIDE_OPEN = 0.05    # a mouth opened wider than this (a broad smile) shows teeth: an entry whose inner lips are
-TONE_REACH = 12.0   # an entry's skin lightness (mean L*) may differ from the face's by at most this much, where the bank has such entries left
-TONE_SLACK = 4.0    # where it has none: at most this much further than the nearest it has left
-BLEMISHED_COST = 10.0  # what a blemished entry costs in `choose_entry` (a flipped attribute missed: 20)
-FACIAL_HAIR = ('No_Beard', 'Goatee', 'Mustache', 'Sideburns', '5_o_Clock_Shadow')  # protected attributes held before the mouth's and tone's reaches narrow the choice (make-up and the rest: by cost)
-DARK_MOUTH = 35.0   # darker than this (median L*) is left out where entries that meet as many wanted attributes are lighter: a dark open mouth stretched over a smile reads as a hole
-
-def face_tone(img, landmarks) -> np.ndarray:
-    "Mean CIELAB colour of the skin of the face with `landmarks` in `img`."
-    mask = skin_mask(img.shape, landmarks)
-    if mask.sum() < 10: mask = hull_mask(img.shape, landmarks)
-    return to_lab(as_rgb_uint8(img))[mask].mean(0) if mask.any() else np.array([60.0, 12.0, 15.0], np.float32)
-
-def wanted_attributes(before=None, after=None) -> tuple:
-    "`(want, weight)` over the 40 attributes: protected ones (except those not drawn) as in `after` (the original's, unless a policy allowed to flip them does), other flipped ones as in `after`."
-    want, weight = np.zeros(40, np.uint8), np.zeros(40, np.float32)
-    if before is not None:
-        before = np.asarray(before, np.uint8).reshape(40)
-        after = None if after is None else np.asarray(after, np.uint8).reshape(40)
-        kept = before if after is None else after  # --allow-protected: a flipped gender is drawn, not ignored
-        for name in PROTECTED_ATTRIBUTES:
-            if name not in NOT_DRAWN: want[attribute_index(name)], weight[attribute_index(name)] = kept[attribute_index(name)], 100.0
-        if after is not None:
-            flipped = np.flatnonzero((after != before) & (weight == 0))
-            flipped = [i for i in flipped if ATTRIBUTE_NAMES[i] not in NOT_DRAWN]
-            want[flipped], weight[flipped] = after[flipped], 20.0
-    return want, weight
-
-def shape_gaps(shapes, target) -> np.ndarray:
-    "How far each of `shapes` (n, 68, 2) is from `target` (68, 2) once turned, scaled and shifted onto it: RMS over the target's face height."
-    s = np.asarray(shapes, np.float64); s = s[..., 0] + 1j * s[..., 1]; s = s - s.mean(1, keepdims=True)
-    t = np.asarray(target, np.float64); t = t[:, 0] + 1j * t[:, 1]; t = t - t.mean()
-    z = (t[None] * np.conj(s)).sum(1) / np.maximum((np.abs(s) ** 2).sum(1), 1e-9)  # the best similarity, as a complex factor
-    return np.sqrt((np.abs(t[None] - z[:, None] * s) ** 2).mean(1)) / max(face_height(target), 1e-6)
-
-def choose_entry(bank:TextureBank, landmarks, tone, rng, before=None, after=None, exclude=(), nearest:int=6) -> tuple:
-    "`(entry, mirrored, info)`: an entry of `bank` for a face drawn on `landmarks` (any frame) whose skin `tone` is CIELAB; one of the `nearest` best at random."
-    yaw, _, mouth = texture_pose(landmarks)
-    n = len(bank)
-    idx, mirrored = np.tile(np.arange(n), 2), np.repeat([False, True], n)
-    eyaw = np.where(mirrored, -bank.pose[idx, 0], bank.pose[idx, 0])
-    ok = ~np.isin(idx, np.fromiter((int(e) for e in exclude), int))
-    want, weight = wanted_attributes(before, after)
-    miss = (bank.attributes[idx] != want) * weight  # what each entry's attributes cost: a wanted one it lacks
-    if before is not None: ok &= bank.attributes[idx, attribute_index('Male')] == want[attribute_index('Male')]
-    if not ok.any(): raise TextureUnavailable(f'no entry of the texture bank is left for this face ({len(set(exclude))} excluded)')
-    gap = np.abs(eyaw - yaw)
-    if gap[ok].min() > YAW_REACH:
-        raise TextureUnavailable(f'the head is turned beyond the texture bank (yaw {yaw:+.2f}; nearest entry {eyaw[ok][gap[ok].argmin()]:+.2f})')
-    ok &= gap <= YAW_REACH
-    alike = ~(miss[:, [attribute_index(a) for a in FACIAL_HAIR]] > 0).any(1)
-    if (ok & alike).any(): ok &= alike  # as the original's before mouth and tone narrow the choice: a goatee or stubble never lands on a shaven chin to match a tone
-    mgap = np.abs(bank.pose[idx, 2] - mouth)
-    ok &= mgap <= max(MOUTH_REACH, mgap[ok].min())  # lips are never pulled open, nor pressed shut
-    tone = np.asarray(tone, np.float32)
-    lgap = np.abs(bank.tone[idx, 0] - tone[0])
-    ok &= lgap <= max(TONE_REACH, lgap[ok].min() + TONE_SLACK)  # never a pale entry on a dark face (nor the reverse) while a nearer one is left
-    if mouth > WIDE_OPEN:  # attributes first, then teeth (or lips) rather than a dark hole
-        lit = bank.mouth_light[idx] >= DARK_MOUTH
-        best = ok & (miss.sum(1) <= miss.sum(1)[ok].min())
-        if (best & lit).sum() >= min(nearest, best.sum()): ok &= lit  # never fewer entries to draw from that meet them
-    shapes = np.concatenate([bank.landmarks, bank.mirrored_landmarks])
-    cost = (miss.sum(1) + gap / 0.02 + mgap / 0.015 + shape_gaps(shapes, landmarks) / 0.03  # the less the warp bends an entry, the better
-            + lgap / 8 + np.abs(bank.tone[idx, 1:] - tone[1:]).sum(1) / 6 + BLEMISHED_COST * bank.blemished[idx])
-    cand = np.flatnonzero(ok)
-    best = cand[np.argsort(cost[cand], kind='stable')[:nearest]]
-    clean = ~bank.blemished[idx[best]]
-    if clean.any(): best = best[clean]  # a blemished entry only where none of the best is clean
-    k = int(rng.choice(best))
-    unmet = [ATTRIBUTE_NAMES[i] for i in np.flatnonzero(miss[k] > 0)]
-    return int(idx[k]), bool(mirrored[k]), dict(yaw=round(float(yaw), 3), yaw_gap=round(float(gap[k]), 3),
-                                                mouth_gap=round(float(mgap[k]), 3), tone_gap=round(float(lgap[k]), 1), unmet=unmet)
-
-# %% ../../nbs/05f_texture.ipynb #7e2c3d56
+# %% ../../nbs/05f_texture.ipynb #9a4e5f79
 def _ring(old, new, n:int=32) -> np.ndarray:
     "`n` points on the old face's ellipse (`masking.face_ellipse`), grown until both faces' landmarks and foreheads lie well inside: where the photo's morph ends."
     ell = face_ellipse(old)
@@ -383,7 +179,7 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
     soft[y0:y1, x0:x1] = _fill(P.shape, [ring]).astype(np.float32)
     return image_out, hard, soft, info
 
-# %% ../../nbs/05f_texture.ipynb #9a4e5f78
+# %% ../../nbs/05f_texture.ipynb #f0caf3df
 def with_mouth_of(target, shape) -> np.ndarray:
     "`target` (68 points) with the 20 mouth points of `shape`, moved so that its mouth corners land on the target's."
     target, shape = np.asarray(target, np.float32).copy(), np.asarray(shape, np.float32)
@@ -441,7 +237,7 @@ def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng,
     if check: details.update(contributor_check(photo, image, soft, target_landmarks, bank, entry))
     return image, hard, soft, details
 
-# %% ../../nbs/05f_texture.ipynb #b7e1f002
+# %% ../../nbs/05f_texture.ipynb #b7e1f004
 def load_classifier(models_dir=None):
     "The attribute classifier `fac.keras` of `models_dir` (a folder or a shipped generator's name; where it has none, the shipped one), loaded alone."
     from faceobf.training import load_model_with_card
