@@ -218,10 +218,11 @@ def obfuscate_video(src, dst, obfuscator:Obfuscator=None, every:int=DETECT_EVERY
                         face, pick = Face(tr.boxes[k], tr.score, smoothed[tr.id][k]), chosen[tr.id]
                         try:
                             r = Fill()(img, face) if 'fallback' in pick else renderer.replace(img, face, keep=pick['key'], memory=memory[tr.id])
+                            drawn = r.pasted(new)
                             if 'fallback' not in pick and obf.checks and cut_by_edge(tr.boxes[k], img.shape):  # left out of the track's check where it could be
                                 edge[tr.id][0] += 1
-                                if obf.distance(img, r.pasted(img), face, search=obf.search) < obf.margin: r = Fill()(img, face); edge[tr.id][1] += 1  # the margin, not dlib's threshold: measured where the carried landmarks say, which strays from the face at the edge
-                            new = r.pasted(new)
+                                if obf.distance(img, drawn, face, search=obf.search) < obf.margin: drawn = Fill()(img, face).pasted(new); edge[tr.id][1] += 1  # the margin, not dlib's threshold: measured where the carried landmarks say, which strays from the face at the edge
+                            new = drawn
                         except Exception:
                             new = Fill()(img, face).pasted(new); failed[tr.id] += 1
                     nf = av.VideoFrame.from_ndarray(new, format='rgb24')
