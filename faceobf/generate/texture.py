@@ -87,8 +87,8 @@ def _hold_light(memory:dict, light, limits, whole:bool, centre, scale) -> tuple:
     return Shading(now, tuple(float(v) for v in centre), float(scale), (2, 1, 1)), lim, note
 
 def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, triangles, forehead:float=0.2,
-               shading:bool=True, sharper:float=1.3, keep_edge:str='all', memory:dict=None) -> tuple:
-    "`(image, hard, soft, info)`: the canonical `image` (with `image_landmarks`) drawn onto `target_landmarks` in `photo` over the face at `face_landmarks`; blurred when `sharper` times as detailed as the photo's face (0: never); `keep_edge`: 'all', 'forehead' or 'none'; `memory`: a dict a video keeps for one face from frame to frame (its light)."
+               shading:bool=True, sharper:float=1.3, keep_edge:str='all', memory:dict=None, glasses:bool=False) -> tuple:
+    "`(image, hard, soft, info)`: the canonical `image` (with `image_landmarks`) drawn onto `target_landmarks` in `photo` over the face at `face_landmarks`; blurred when `sharper` times as detailed as the photo's face (0: never); `keep_edge`: 'all', 'forehead' or 'none'; `memory`: a dict a video keeps for one face from frame to frame (its light); `glasses`: the original wears them (its light is read below them)."
     photo = as_rgb_uint8(photo)
     old, new = np.asarray(face_landmarks, np.float32), np.asarray(target_landmarks, np.float32)
     hf = face_height(new)
@@ -125,7 +125,9 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
     height = (np.mgrid[0:P.shape[0], 0:P.shape[1]][::-1].transpose(1, 2, 0) - L1[30]) @ up  # above the nose tip, in face heights' direction
     eye_band = hull_mask(P.shape, L1) & (height > 0)  # between the nose tip and the brows: where glasses sit, never kept
     keep &= ~eye_band
-    if keep_edge == 'forehead': keep &= ~hull_mask(P.shape, L1)  # (glasses: only hair above the brows is kept)
+    if keep_edge == 'forehead':  # glasses: only hair well above the brows is kept (a frame's top rim lies on them, and is drawn over)
+        brows = float(((L1[17:27] - L1[30]) @ up).max())
+        keep &= ~hull_mask(P.shape, L1) & (height > brows + 0.1 * hf)
     elif keep_edge != 'all': keep[:] = False
     keep = cv2.morphologyEx(keep.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(bool)
     region &= ~keep
@@ -135,6 +137,7 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
     if shading:
         centre, s, skin = L1[27:36].mean(0), face_height(L1), skin_mask(P.shape, L1) & covered
         seen = skin & photo_skin  # the original's light is read on its skin only: not on glasses, a beard, a hand
+        if glasses: seen &= ~eye_band  # dark lenses pass for skin where they cover the cheeks that skin is judged by
         whole = seen.sum() >= 0.7 * skin.sum()
         orders = (2, 1, 1) if whole else (1, 1, 1)  # a partly hidden face: a plane, which extrapolates tamely
         def clipped(f, mask, limits):  # the fitted light, never beyond the colours the face shows, nor 15 L* from its middle
@@ -151,6 +154,10 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
             if light is None: raise ValueError('no light measured')
             entry_limits = np.percentile(lab[skin], [2, 98], axis=0)
             to = clipped(light(P.shape), seen if seen.sum() >= 20 else skin, limits)
+            if 'held' not in note and seen.sum() >= 20:  # where this frame's light was not read (under sunglasses, a hand), the face's middle light, not the fit's guess
+                read = cv2.GaussianBlur(seen.astype(np.float32), (0, 0), 0.1 * s) / np.maximum(cv2.GaussianBlur(skin.astype(np.float32), (0, 0), 0.1 * s), 1e-3)
+                near = np.clip((read - 0.3) / 0.4, 0, 1)[..., None]  # the share of the skin around a pixel on which the light was read: all of it from 0.7
+                to = near * to + (1 - near) * np.median(to[seen], 0)
             was = clipped(fit_shading(lab, skin, centre, s, orders=light.orders)(P.shape), skin, entry_limits)
             # lightness moves everywhere; colour as much as a pixel is coloured like the skin: white of the eye, teeth and grey shadow stay neutral
             tinted = np.clip(np.hypot(lab[..., 1], lab[..., 2]) / np.maximum(np.hypot(was[..., 1], was[..., 2]), 1.0), 0, 1)
@@ -227,7 +234,7 @@ def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng,
         notes.append(f"the mouth is opened beyond the bank (by {info['mouth_gap']:.2f}): drawn as the entry's")
     target_landmarks = lips_for_entry(target_landmarks, bank, entry, mirrored)
     image, hard, soft, drawn = draw_entry(photo, face_landmarks, target_landmarks, bank.image(entry, mirrored), bank.shape(entry, mirrored),
-                                          bank.triangles, 0.0 if bangs else 0.2, shading, keep_edge='forehead' if glasses else 'all', memory=memory)
+                                          bank.triangles, 0.0 if bangs else 0.2, shading, keep_edge='forehead' if glasses else 'all', memory=memory, glasses=glasses)
     upscaled = drawn['scale'] > 1.05
     if upscaled: notes.append(f"the face is {drawn['scale']:.1f} times the bank's resolution: enlarged")
     details = dict(method='texture', entry=entry, mirrored=mirrored, contributors=bank.contributor_files(entry),

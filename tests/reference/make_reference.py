@@ -15,7 +15,9 @@ to 0.75 (`MARGIN`: texture-default/astronaut's first draw, 0.718, is now drawn a
 the beard and five composites per base face (700 entries, 315 of them men's, against 238 and 47: and facial hair and stubble (`FACIAL_HAIR`) held before
 the mouth's and the tone's reaches: every texture reference changed, every `unet`, blur, pixelate and mask one stayed as it was); and when the light swap began to
 move a pixel's colour only as much as it is coloured like the skin, and entries with blue eye shadow (`EYE_COLOUR`) were flagged
-as blemished (every texture reference changed, every `unet`, blur, pixelate and mask one stayed as it was).
+as blemished (every texture reference changed, every `unet`, blur, pixelate and mask one stayed as it was); and when the light
+was no longer guessed where it could not be read (the face's middle light there instead of the fit's extrapolation) and read below a
+face's glasses (both texture settings changed a little; every `unet`, blur, pixelate and mask one stayed as it was).
 """
 import hashlib
 import json
