@@ -14,6 +14,7 @@ import numpy as np
 
 from .landmarks import Face, DetectorConfig, detect_faces, landmarks_in_box, upright_landmarks, UPRIGHT_ROLL, same_face, box_iou, transform_points, MATCH_THRESHOLD
 from .generate.obfuscator import Obfuscator
+from .generate.faceparts import texture_pose
 
 # %% auto #0
 __all__ = ['CLIP_KINDS', 'SMOOTHING', 'DETECT_EVERY', 'EXTEND_SECONDS', 'REVIVE_SECONDS', 'CHECK_FRAMES', 'sample_clip',
@@ -132,8 +133,7 @@ def follow_face(prev_gray, gray, frame, landmarks, box):
     new_box = moved_box(box, M)
     carried = transform_points(M, landmarks).astype(np.float32)
     if cut_by_edge(new_box, frame.shape): return carried, new_box  # dlib's fit strays on a face cut by the edge: carried
-    eyes = carried[42:48].mean(0) - carried[36:42].mean(0)
-    roll = float(np.degrees(np.arctan2(eyes[1], eyes[0])))  # a face turned in the frame's plane is placed upright, as `detect_faces` does
+    roll = float(texture_pose(carried)[1])  # the eye line's angle: a face turned in the frame's plane is placed upright, as `detect_faces` does
     return (upright_landmarks(frame, new_box, roll) if abs(roll) > UPRIGHT_ROLL else landmarks_in_box(frame, new_box)), new_box
 
 def cut_by_edge(box, shape) -> bool:

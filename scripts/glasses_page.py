@@ -25,11 +25,11 @@ DARKER = 25.0  # L* below the lower face's skin that counts as dark
 
 def dark_around_eyes(img, landmarks) -> float:
     "Share of the skin around the eyes of the face at `landmarks` in `img` that is `DARKER` L* below the skin under the nose tip (nan when either is empty)."
-    from faceobf.generate.faceparts import to_lab, feature_mask, skin_mask, _up
+    from faceobf.generate.faceparts import to_lab, feature_mask, skin_mask, above_nose_tip
     from faceobf.masking import hull_mask
     lm = np.asarray(landmarks, np.float64)
     L = to_lab(img)[..., 0]
-    height = (np.mgrid[0:L.shape[0], 0:L.shape[1]][::-1].transpose(1, 2, 0) - lm[30]) @ _up(lm)
+    height = above_nose_tip(L.shape, lm)
     band = hull_mask(L.shape, lm) & (height > 0) & ~feature_mask(L.shape, lm, 0.1)
     low = skin_mask(L.shape, lm) & (height < 0)
     if not band.any() or not low.any(): return float('nan')
@@ -61,7 +61,7 @@ def main(argv=None):
         found = detect_faces(photo)
         if not found: continue
         face = found[0]
-        if read_attributes(models.fac, align_face(photo, face, (128, 64)).crop)[0][0, glasses] < 0.5: continue
+        if read_attributes(models.fac, align_face(photo, face).crop)[0][0, glasses] < 0.5: continue
         new, report = obf(photo, faces=[face], exclude_identity=int(idx.identity[r]))
         rows.append(dict(photo=str(idx.files[r]), path=report[0].get('path'), original=round(dark_around_eyes(photo, face.landmarks), 3),
                          drawn=round(dark_around_eyes(new, face.landmarks), 3)))

@@ -18,10 +18,10 @@ from ..masking import hull_mask
 
 # %% auto #0
 __all__ = ['TEXTURE_FRAME', 'PARTS', 'PART_ATTRIBUTES', 'NOT_DRAWN', 'OCCLUDERS', 'texture_pose', 'face_height',
-           'forehead_points', 'mirror_landmarks', 'outer_points', 'warp_points', 'delaunay_triangles', 'piecewise_warp',
-           'pyramid_blend', 'to_lab', 'from_lab', 'face_region', 'feature_mask', 'skin_mask', 'skin_like', 'beard_zone',
-           'skin_share', 'Shading', 'fit_shading', 'part_outlines', 'part_mask', 'canonical_face', 'match_colour',
-           'compose_entry']
+           'forehead_points', 'above_nose_tip', 'mirror_landmarks', 'outer_points', 'warp_points', 'delaunay_triangles',
+           'piecewise_warp', 'pyramid_blend', 'to_lab', 'from_lab', 'face_region', 'feature_mask', 'skin_mask',
+           'skin_like', 'beard_zone', 'skin_share', 'Shading', 'fit_shading', 'part_outlines', 'part_mask',
+           'canonical_face', 'match_colour', 'compose_entry']
 
 # %% ../../nbs/05f_faceparts.ipynb #3a5e9b88
 def _rotate(pts, deg):
@@ -53,6 +53,11 @@ def forehead_points(landmarks, reach:float) -> np.ndarray:
     "The ten brow points moved up (away from the chin) by `reach` face heights."
     lm = np.asarray(landmarks, np.float64)
     return lm[17:27] + _up(lm) * reach * face_height(lm)
+
+def above_nose_tip(shape, landmarks) -> np.ndarray:
+    "(H, W) map of an image of `shape`: how far each pixel lies above the nose tip (point 30) of the face at `landmarks`, in pixels along the face's up (chin to brows); negative below it."
+    lm = np.asarray(landmarks, np.float64)
+    return (np.mgrid[0:shape[0], 0:shape[1]][::-1].transpose(1, 2, 0) - lm[30]) @ _up(lm)
 
 def mirror_landmarks(landmarks, width:float) -> np.ndarray:
     "68 landmarks of the image flipped left to right (`width` pixels wide): x mirrored and the points renumbered (left jaw becomes right jaw)."

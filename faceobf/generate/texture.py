@@ -23,7 +23,7 @@ from .bank import TextureUnavailable, TextureBank, load_texture_bank
 from .choice import face_tone, choose_entry, MOUTH_REACH
 from .faceparts import (texture_pose, face_height, forehead_points, warp_points,
                                         delaunay_triangles, piecewise_warp, pyramid_blend, to_lab, from_lab, face_region,
-                                        feature_mask, skin_mask, skin_like, fit_shading, Shading, _up, _fill)
+                                        feature_mask, skin_mask, skin_like, fit_shading, Shading, above_nose_tip, _up, _fill)
 
 # %% auto #0
 __all__ = ['LIGHT_FOLLOW', 'TEXTURE_EXAGGERATION', 'TEXTURE_ASYMMETRY', 'GENDER_TRIES', 'MALE_THRESHOLD', 'draw_entry',
@@ -87,8 +87,8 @@ def _hold_light(memory:dict, light, limits, whole:bool, centre, scale) -> tuple:
     return Shading(now, tuple(float(v) for v in centre), float(scale), (2, 1, 1)), lim, note
 
 def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, triangles, forehead:float=0.2,
-               shading:bool=True, sharper:float=1.3, keep_edge:str='all', memory:dict=None, glasses:bool=False) -> tuple:
-    "`(image, hard, soft, info)`: the canonical `image` (with `image_landmarks`) drawn onto `target_landmarks` in `photo` over the face at `face_landmarks`; blurred when `sharper` times as detailed as the photo's face (0: never); `keep_edge`: 'all', 'forehead' or 'none'; `memory`: a dict a video keeps for one face from frame to frame (its light); `glasses`: the original wears them (its light is read below them)."
+               shading:bool=True, sharper:float=1.3, memory:dict=None, glasses:bool=False) -> tuple:
+    "`(image, hard, soft, info)`: the canonical `image` (with `image_landmarks`) drawn onto `target_landmarks` in `photo` over the face at `face_landmarks`; blurred when `sharper` times as detailed as the photo's face (0: never); `memory`: a dict a video keeps for one face from frame to frame (its light); `glasses`: the original wears them (its light is read below them, and at the region's edge only what lies well above the brows is kept)."
     photo = as_rgb_uint8(photo)
     old, new = np.asarray(face_landmarks, np.float32), np.asarray(target_landmarks, np.float32)
     hf = face_height(new)
@@ -121,14 +121,12 @@ def draw_entry(photo, face_landmarks, target_landmarks, image, image_landmarks, 
     edge = region & ~cv2.erode(hull_mask(P.shape, L1).astype(np.uint8), np.ones((3, 3), np.uint8), iterations=max(int(0.08 * hf), 1)).astype(bool)
     photo_skin = skin_like(moved, L1)
     keep = edge & ~(photo_skin & skin_like(E, L1)) & ~feature_mask(P.shape, L1, 0.1)  # never an eye, brow or lip
-    up = _up(L1)
-    height = (np.mgrid[0:P.shape[0], 0:P.shape[1]][::-1].transpose(1, 2, 0) - L1[30]) @ up  # above the nose tip, in face heights' direction
+    height = above_nose_tip(P.shape, L1)
     eye_band = hull_mask(P.shape, L1) & (height > 0)  # between the nose tip and the brows: where glasses sit, never kept
     keep &= ~eye_band
-    if keep_edge == 'forehead':  # glasses: only hair well above the brows is kept (a frame's top rim lies on them, and is drawn over)
-        brows = float(((L1[17:27] - L1[30]) @ up).max())
+    if glasses:  # only hair well above the brows is kept (a frame's top rim lies on them, and is drawn over)
+        brows = float(((L1[17:27] - L1[30]) @ _up(L1)).max())
         keep &= ~hull_mask(P.shape, L1) & (height > brows + 0.1 * hf)
-    elif keep_edge != 'all': keep[:] = False
     keep = cv2.morphologyEx(keep.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(bool)
     region &= ~keep
     info['kept_at_edge'] = round(float(keep.sum() / max(region.sum() + keep.sum(), 1)), 3)
@@ -234,7 +232,7 @@ def draw_texture(photo, face_landmarks, target_landmarks, bank:TextureBank, rng,
         notes.append(f"the mouth is opened beyond the bank (by {info['mouth_gap']:.2f}): drawn as the entry's")
     target_landmarks = lips_for_entry(target_landmarks, bank, entry, mirrored)
     image, hard, soft, drawn = draw_entry(photo, face_landmarks, target_landmarks, bank.image(entry, mirrored), bank.shape(entry, mirrored),
-                                          bank.triangles, 0.0 if bangs else 0.2, shading, keep_edge='forehead' if glasses else 'all', memory=memory, glasses=glasses)
+                                          bank.triangles, 0.0 if bangs else 0.2, shading, memory=memory, glasses=glasses)
     upscaled = drawn['scale'] > 1.05
     if upscaled: notes.append(f"the face is {drawn['scale']:.1f} times the bank's resolution: enlarged")
     details = dict(method='texture', entry=entry, mirrored=mirrored, contributors=bank.contributor_files(entry),
